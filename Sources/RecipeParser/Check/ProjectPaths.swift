@@ -1,0 +1,123 @@
+import Foundation
+
+/// Paths a vidfile or recipe names: relative to the file's folder, and never outside it.
+public enum ProjectPaths {
+    /// Resolves `path` inside `folder`; absolute paths and paths that leave the folder
+    /// (through `..` or a symbolic link) are errors. Checks that the file exists.
+    static func resolve(_ path: String, inside folder: String, what: String, at span: SourceSpan, mustExist: Bool = true,
+                        _ diags: inout Diagnostics) -> String? {
+        if path.isEmpty { diags.error("empty path", at: span); return nil }
+        if path.hasPrefix("/") || path.hasPrefix("~") {
+            diags.error("\(what) '\(path)' is an absolute path", at: span,
+                        help: "write it relative to \(display(folder)); vidmake projects stay inside their folder so they can be moved and shared")
+            return nil
+        }
+        if path.contains("\0") || path.contains("\n") {
+            diags.error("\(what) path contains a control character", at: span)
+            return nil
+        }
+        let root = URL(fileURLWithPath: folder).standardizedFileURL.resolvingSymlinksInPath().path
+        let joined = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: root, isDirectory: true)).standardizedFileURL
+        guard isInside(joined.path, root) else {
+            diags.error("\(what) '\(path)' is outside the project folder", at: span, help: "keep files in \(display(folder)) or below it")
+            return nil
+        }
+        let real = joined.resolvingSymlinksInPath().path
+        guard isInside(real, root) else {
+            diags.error("\(what) '\(path)' leads outside the project folder through a symbolic link", at: span,
+                        help: "copy the file into \(display(folder))")
+            return nil
+        }
+        if mustExist, !FileManager.default.fileExists(atPath: joined.path) {
+            let dir = joined.deletingLastPathComponent().path
+            let siblings = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+            let suggestion = Spelling.suggest(joined.lastPathComponent, from: siblings)
+            diags.error("\(what) '\(path)' does not exist", at: span,
+                        help: suggestion.map { "did you mean '\((path as NSString).deletingLastPathComponent.isEmpty ? $0 : (path as NSString).deletingLastPathComponent + "/" + $0)'?" })
+            return nil
+        }
+        return joined.path
+    }
+
+    static func isInside(_ path: String, _ root: String) -> Bool {
+        path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+    }
+
+    /// How to show an absolute path: relative to the working directory when below it.
+    public static func display(_ absolute: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        let prefix = cwd.hasSuffix("/") ? cwd : cwd + "/"
+        return absolute.hasPrefix(prefix) ? String(absolute.dropFirst(prefix.count)) : absolute
+    }
+
+    /// An absolute, standardized path for a path the user gave on the command line.
+    public static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+            .standardizedFileURL.path
+    }
+}
+
+/// Finds the recipe an `include:` names.
+public enum RecipeLocator {
+    /// Where shipped recipes live, wherever the binary is: `<prefix>/share/vidmake/recipes` for an
+    /// installed binary, else the `recipes/` folder of the source tree the binary was built in.
+    public static func shippedRecipeFolders(executable: String = CommandLine.executablePath) -> [String] {
+        var out: [String] = []
+        let exe = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
+        let bin = exe.deletingLastPathComponent()
+        out.append(bin.deletingLastPathComponent().appendingPathComponent("share/vidmake/recipes").path)
+        // A development build: .build/<triple>/debug/vidmake → walk up to the folder holding Package.swift.
+        var dir = bin
+        for _ in 0..<6 {
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+                out.append(dir.appendingPathComponent("recipes").path)
+                break
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        return out
+    }
+
+    /// The search path for `include: NAME`, in order.
+    public static func searchFolders(vidfileFolder: String, environment: [String: String]) -> [String] {
+        var out = [vidfileFolder]
+        if let env = environment["VIDMAKE_RECIPES"] {
+            out += env.split(separator: ":").map { ProjectPaths.absolute(String($0)) }
+        }
+        out += shippedRecipeFolders()
+        return out
+    }
+
+    static func locate(_ name: String, vidfileFolder: String, environment: [String: String], at span: SourceSpan,
+                       _ diags: inout Diagnostics) -> String? {
+        if name.hasPrefix("./") || name.hasPrefix("../") || name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.contains("/") {
+            return ProjectPaths.resolve(name, inside: vidfileFolder, what: "recipe", at: span, &diags)
+        }
+        guard isIdentifier(name.replacingOccurrences(of: "-", with: "_")) else {
+            diags.error("'\(name)' is not a recipe name or path", at: span, help: "write a name like documentary, or a path like ./my-recipe.yaml")
+            return nil
+        }
+        let folders = searchFolders(vidfileFolder: vidfileFolder, environment: environment)
+        for f in folders {
+            let p = URL(fileURLWithPath: f).appendingPathComponent("\(name).yaml").path
+            if FileManager.default.fileExists(atPath: p) { return p }
+        }
+        var known: Set<String> = []
+        for f in folders {
+            for e in (try? FileManager.default.contentsOfDirectory(atPath: f)) ?? [] where e.hasSuffix(".yaml") {
+                known.insert(String(e.dropLast(5)))
+            }
+        }
+        diags.error("no recipe named '\(name)'", at: span,
+                    help: Spelling.didYouMean(name, known) ?? "looked for \(name).yaml in: \(folders.map(ProjectPaths.display).joined(separator: ", "))")
+        return nil
+    }
+}
+
+extension CommandLine {
+    /// This process's executable, symlinks resolved (Linux: /proc/self/exe).
+    public static var executablePath: String {
+        if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return p }
+        return ProjectPaths.absolute(arguments.first ?? "vidmake")
+    }
+}

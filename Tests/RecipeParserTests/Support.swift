@@ -1,0 +1,60 @@
+import Foundation
+@testable import RecipeParser
+
+/// Paths of the source tree, found from this file, so tests run from any working directory.
+enum Repo {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let fixtures = root + "/Tests/Fixtures"
+    static let examples = root + "/examples"
+    static let recipes = root + "/recipes"
+}
+
+/// Checks a file in process and renders its diagnostics as golden lines: the first line of each
+/// diagnostic with paths relative to `base` (or the repository), and its help line.
+func goldenLines(for path: String, base: String, settings: [(name: String, value: String)] = []) -> [String] {
+    let result = Checker(environment: [:], settings: settings).check(path: path)
+    return golden(result.diagnostics.sorted, base: base)
+}
+
+func golden(_ diagnostics: [Diagnostic], base: String) -> [String] {
+    func rel(_ file: String) -> String {
+        let abs = file.hasPrefix("/") || file.hasPrefix("<") ? file : FileManager.default.currentDirectoryPath + "/" + file
+        for prefix in [base + "/", Repo.root + "/"] where abs.hasPrefix(prefix) { return String(abs.dropFirst(prefix.count)) }
+        return file
+    }
+    var out: [String] = []
+    for d in diagnostics {
+        if let s = d.span {
+            out.append("\(rel(s.start.file)):\(s.start.line):\(s.start.column): \(d.severity.rawValue): \(d.message)")
+        } else {
+            out.append("\(d.severity.rawValue): \(d.message)")
+        }
+        if let h = d.help { out.append("  help: \(h)") }
+    }
+    return out
+}
+
+/// A scratch folder, removed when the value goes away.
+final class TempDir {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "vidmake-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) -> String {
+        let p = path + "/" + name
+        try! FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try! text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+
+    @discardableResult
+    func write(_ name: String, bytes: [UInt8]) -> String {
+        let p = path + "/" + name
+        _ = FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        return p
+    }
+}
