@@ -12,10 +12,11 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "RecipeParser", dependencies: ["CYaml"]),
-        //PLANNER
-        //EMITTERS
-        .executableTarget(name: "vidmake", dependencies: ["RecipeParser"]),
+        .target(name: "Planner", dependencies: ["RecipeParser", "CCrypto"]),
+        .target(name: "Emitters", dependencies: ["Planner"]),
+        .executableTarget(name: "vidmake", dependencies: ["RecipeParser", "Planner", "Emitters"]),
 
         .testTarget(name: "RecipeParserTests", dependencies: ["RecipeParser"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Emitters", "RecipeParser"]),
     ]
 )

@@ -22,6 +22,9 @@ enum CommandLineInterface {
 
     static let commands: [Command] = [
         CheckCommand.command,
+        PlanCommand.command,
+        GraphCommand.command,
+        ExplainCommand.command,
         SchemaCommand.command,
     ]
 
