@@ -35,6 +35,7 @@ test: build
 
 demo: build
 	$(BIN) check examples/civilwar/civilwar.vid.yaml
+	$(BIN) plan examples/civilwar/civilwar.vid.yaml
 
 bench: deps
 	$(SWIFT) build -c release
