@@ -53,6 +53,31 @@ public struct ProviderTable: Sendable {
         return ProviderTable(entries: e)
     }()
 
+    /// The shipped defaults with a providers file's entries laid over them, field by field.
+    public func overlaid(with settings: ProviderSettings) -> ProviderTable {
+        var t = self
+        // Families first, so a model's own fields win over its family's.
+        for key in settings.entries.keys.sorted(by: { ($0.contains("/") ? 1 : 0, $0) < ($1.contains("/") ? 1 : 0, $1) }) {
+            let e = settings.entries[key]!
+            let family = String(key.prefix { $0 != "/" })
+            var p = t.entries[key] ?? t.entries[family] ?? ProviderProfile(latency: 10, price: 0, concurrency: 1)
+            if let l = e.latency { p.latency = l.seconds }
+            if let c = e.price { p.price = c }
+            if let c = e.concurrency { p.concurrency = c }
+            if let r = e.perMinute { p.perMinute = r }
+            t.entries[key] = p
+            // A family's limits are its account's: every model of it shares them.
+            if !key.contains("/") {
+                for (k, var v) in t.entries where k.hasPrefix(key + "/") {
+                    if let c = e.concurrency { v.concurrency = c }
+                    if let r = e.perMinute { v.perMinute = r }
+                    t.entries[k] = v
+                }
+            }
+        }
+        return t
+    }
+
     /// The most specific entry: `family/model`, else `family`.
     public func profile(_ p: ProviderRef) -> ProviderProfile {
         entries[p.description] ?? entries[p.family] ?? ProviderProfile(latency: 10, price: 0, concurrency: 1)

@@ -9,11 +9,14 @@ struct Session {
     var analysis: DirtyAnalysis
     var store: FileStateStore
     var hasher: FileHasher
+    /// Latency, price and limits: the shipped defaults under `providers.yaml` beside the vidfile or `--providers FILE`.
+    var providers: ProviderTable
 
     struct Options {
         var settings: [(name: String, value: String)] = []
         var stateDir: String?
         var forced: [String] = []
+        var providersFile: String?
     }
 
     /// Parses the options every graph command shares; returns false for an unknown option.
@@ -25,6 +28,9 @@ struct Session {
         case "--state":
             guard let s = args.next() else { throw UsageError(message: "--state needs a folder") }
             o.stateDir = s
+        case "--providers":
+            guard let s = args.next() else { throw UsageError(message: "--providers needs a file") }
+            o.providersFile = s
         case "--force":
             guard let s = args.next() else { throw UsageError(message: "--force needs a step, e.g. narration[3]") }
             o.forced.append(s)
@@ -61,9 +67,18 @@ struct Session {
             }
             forced.insert(id)
         }
+        var table = ProviderTable.defaults
+        let beside = project.folder + "/providers.yaml"
+        if let file = o.providersFile ?? (FileManager.default.fileExists(atPath: beside) ? ProjectPaths.display(beside) : nil) {
+            var d = Diagnostics()
+            let settings = ProviderSettings.load(path: file, sources: sources, into: &d)
+            for x in d.sorted { Output.err(renderer.render(x)) }
+            guard let settings else { return nil }
+            table = table.overlaid(with: settings)
+        }
         let analysis = DirtyAnalysis.analyze(graph, store: store, hasher: hasher, forced: forced)
         if FileManager.default.fileExists(atPath: stateDir) { hasher.save() }
-        return Session(graph: graph, analysis: analysis, store: store, hasher: hasher)
+        return Session(graph: graph, analysis: analysis, store: store, hasher: hasher, providers: table)
     }
 
     static func unknownStep(_ name: String, _ graph: BuildGraph) {

@@ -242,3 +242,36 @@ struct EstimateTests {
         #expect(e.seconds >= 60 + 1)
     }
 }
+
+struct ProviderSettingsTests {
+    @Test func providersFileOverridesTheTableFieldByField() throws {
+        let p = ExampleProject()
+        p.edit("  image:     { provider: local/card }", "  image:     { provider: openai/gpt-image-1 }")
+        let file = p.dir + "/providers.yaml"
+        try "vidmake: 1\nproviders:\n  openai: { concurrency: 10 }\n  openai/gpt-image-1: { price: 0.04, latency: 20s }\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        var d = Diagnostics()
+        let settings = try #require(ProviderSettings.load(path: file, sources: SourceManager(), into: &d))
+        let table = ProviderTable.defaults.overlaid(with: settings)
+        let img = table.entries["openai/gpt-image-1"]!
+        #expect(img.concurrency == 10 && img.price == 0.04 && img.latency == 20)
+        let g = p.graph()
+        let e = Estimate.of(g, running: Set(g.steps.map(\.id)), table: table)
+        #expect(abs(e.cost - 0.40) < 1e-9)
+        // All ten images at once: script, one 20 s wave, render.
+        #expect(abs(e.seconds - (table.entries["local/article"]!.latency + 20 + table.entries["local/ffmpeg"]!.latency)) < 1e-6)
+    }
+
+    @Test func badProvidersFileIsALocatedError() throws {
+        let dir = NSTemporaryDirectory() + "vidmake-prov-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/providers.yaml"
+        try "vidmake: 1\nproviders:\n  openai: { concurency: 10, price: -1 }\n".write(toFile: file, atomically: true, encoding: .utf8)
+        var d = Diagnostics()
+        #expect(ProviderSettings.load(path: file, sources: SourceManager(), into: &d) == nil)
+        let lines = d.sorted.map { "\($0.span!.start.line):\($0.span!.start.column): \($0.message)" + ($0.help.map { " | " + $0 } ?? "") }
+        #expect(lines == ["3:13: unknown key 'concurency' in provider 'openai' | did you mean 'concurrency'?",
+                          "3:36: 'price' must be 0 or more"])
+    }
+}

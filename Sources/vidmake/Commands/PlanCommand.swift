@@ -18,6 +18,8 @@ enum PlanCommand {
           --set NAME=VALUE    Override an input for this run
           --force STEP        Treat STEP (e.g. narration[3]) as dirty
           --state DIR         The state store (default: .vidmake beside the vidfile)
+          --providers FILE    Latency, price and limits per provider (default: providers.yaml
+                              beside the vidfile, if there is one, over the shipped table)
         """,
         run: run)
 
@@ -37,7 +39,7 @@ enum PlanCommand {
         guard let session = Session.open(files[0], o) else { return ExitCode.failure }
         let g = session.graph
         let running = Set(session.dirty.map(\.id))
-        let estimate = Estimate.of(g, running: running)
+        let estimate = Estimate.of(g, running: running, table: session.providers)
         if json {
             Output.out(planJSON(session, estimate: estimate).serialized())
             return ExitCode.ok
