@@ -22,6 +22,12 @@ func golden(_ diagnostics: [Diagnostic], base: String) -> [String] {
         for prefix in [base + "/", Repo.root + "/"] where abs.hasPrefix(prefix) { return String(abs.dropFirst(prefix.count)) }
         return file
     }
+    // Help text may name the project folder as the working directory sees it; pin it to one spelling.
+    let cwd = FileManager.default.currentDirectoryPath
+    let shownBase = base.hasPrefix(cwd + "/") ? String(base.dropFirst(cwd.count + 1)) : base
+    func pin(_ text: String) -> String {
+        text.replacingOccurrences(of: base, with: "<project>").replacingOccurrences(of: shownBase, with: "<project>")
+    }
     var out: [String] = []
     for d in diagnostics {
         if let s = d.span {
@@ -29,7 +35,7 @@ func golden(_ diagnostics: [Diagnostic], base: String) -> [String] {
         } else {
             out.append("\(d.severity.rawValue): \(d.message)")
         }
-        if let h = d.help { out.append("  help: \(h)") }
+        if let h = d.help { out.append("  help: \(pin(h))") }
     }
     return out
 }

@@ -38,10 +38,19 @@ public struct Checker: Sendable {
         }
         let isRecipe: Bool
         if case .mapping(let pairs) = root.kind {
-            isRecipe = pairs.contains { $0.name == "recipe" } || (!pairs.contains { $0.name == "include" } && pairs.contains { $0.name == "producers" && $0.value.scalar == nil && Self.looksLikeRecipeProducers($0.value) })
+            let recipeProducers = pairs.contains { $0.name == "producers" && $0.value.scalar == nil && Self.looksLikeRecipeProducers($0.value) }
+            let recipeShaped = recipeProducers || pairs.contains { $0.name == "dimensions" }
+            // `recipe: documentary` in a vidfile (copied from the recipe) is a vidfile that names its recipe wrongly.
+            let vidfileShaped = path.hasSuffix(".vid.yaml") || pairs.contains { ["segments", "artifacts"].contains($0.name) }
+                || pairs.contains { $0.name == "inputs" && Self.looksLikeInputValues($0.value) }
+            isRecipe = (pairs.contains { $0.name == "recipe" } && (recipeShaped || !vidfileShaped))
+                || (!pairs.contains { $0.name == "include" } && recipeProducers)
         } else {
-            diags.error("\(path) must be a mapping of keys to values, found \(root.describedKind)", at: root.span,
-                        help: "a vidfile starts with 'vidmake: 1' and 'include: RECIPE'")
+            var help = "a vidfile starts with 'vidmake: 1' and 'include: RECIPE'"
+            if case .sequence(let items) = root.kind, !items.isEmpty, items.allSatisfy({ if case .mapping = $0.kind { return true }; return false }) {
+                help = "remove the '- ' in front of each key: the file is one mapping, not a list of them"
+            }
+            diags.error("the file must be a mapping of keys to values, found \(root.describedKind)", at: root.span, help: help)
             return CheckResult(kind: nil, recipe: nil, project: nil, diagnostics: diags)
         }
         if isRecipe {
@@ -64,6 +73,15 @@ public struct Checker: Sendable {
         return pairs.contains { p in
             if case .mapping(let inner) = p.value.kind { return inner.contains { $0.name == "kind" } }
             return false
+        }
+    }
+
+    /// A vidfile's inputs are values (`inquiry: Tell me …`); a recipe's are types (`inquiry: text`, `{ type: text }`).
+    private static func looksLikeInputValues(_ node: YAMLNode) -> Bool {
+        guard case .mapping(let pairs) = node.kind else { return false }
+        return pairs.contains { p in
+            guard let s = p.value.scalar, !p.value.isNull else { return false }
+            return !ValueType.names.contains(s) && !["string", "integer", "float", "boolean"].contains(s)
         }
     }
 

@@ -80,11 +80,11 @@ struct ExprChecker {
                     return nil
                 }
                 let ok = ta == tb || (ta.isNumeric && tb.isNumeric) || (ta.isTextual && tb.isTextual)
-                if !ok { diags.error("cannot compare \(ta) with \(tb)", at: span); return nil }
+                if !ok { diags.error("cannot compare \(a.unparenthesized) (\(ta)) with \(b.unparenthesized) (\(tb))", at: span); return nil }
                 return .bool
             case .lt, .le, .gt, .ge:
                 let ok = (ta.isNumeric && tb.isNumeric) || (ta == .duration && tb == .duration)
-                if !ok { diags.error("cannot order \(ta) and \(tb) with '\(op.rawValue)'", at: span); return nil }
+                if !ok { diags.error("cannot order \(a.unparenthesized) (\(ta)) and \(b.unparenthesized) (\(tb)) with '\(op.rawValue)'", at: span); return nil }
                 return .bool
             case .add, .sub:
                 if ta == .duration && tb == .duration { return .duration }
@@ -115,6 +115,8 @@ struct ExprChecker {
             return nil
         }
         let dims = input.per.map { [$0.value] } ?? []
+        // An unknown 'per' dimension is reported on the input; do not check indices against it.
+        if let per = input.per, recipe.dimension(per.value) == nil { return ExprType(input.type) }
         guard IndexCheck.check(r, declared: dims, loop: allowedIndices, gathering: false, context: context, &diags) else { return nil }
         if input.optional && input.defaultValue == nil {
             diags.error("\(context) uses '\(r.name)', which may be unset", at: r.span, help: "give the input a default")

@@ -119,6 +119,9 @@ enum Keys {
 struct MappingReader {
     let node: YAMLNode
     private(set) var pairs: [YAMLPair] = []
+    /// Allowed keys that an unknown key was reported as a likely misspelling of. A check that
+    /// requires one of them stays silent: "did you mean 'outputs'?" already says what is wrong.
+    private(set) var misspelled: Set<String> = []
 
     /// Nil (with an error) when `node` is not a mapping.
     init?(_ node: YAMLNode, _ what: String, keys: [KeySpec], _ diags: inout Diagnostics, extraHelp: [String: String] = [:]) {
@@ -136,13 +139,17 @@ struct MappingReader {
             if names.contains(p.name) {
                 self.pairs.append(p)
             } else {
-                let help = extraHelp[p.name] ?? Spelling.didYouMean(p.name, names) ?? "allowed keys here: \(names.joined(separator: ", "))"
+                let suggestion = Spelling.suggest(p.name, from: names)
+                if let suggestion, extraHelp[p.name] == nil { misspelled.insert(suggestion) }
+                let help = extraHelp[p.name] ?? suggestion.map { "did you mean '\($0)'?" } ?? "allowed keys here: \(names.joined(separator: ", "))"
                 diags.error("unknown key '\(p.name)' in \(what)", at: p.key.span, help: help)
             }
         }
     }
 
     subscript(_ key: String) -> YAMLNode? { pairs.first { $0.name == key }?.value }
+    /// Whether `key` is absent and no unknown key was reported as a misspelling of it.
+    func lacks(_ key: String) -> Bool { self[key] == nil && !misspelled.contains(key) }
     func pair(_ key: String) -> YAMLPair? { pairs.first { $0.name == key } }
 }
 

@@ -4,8 +4,9 @@ import Foundation
 public enum ProjectPaths {
     /// Resolves `path` inside `folder`; absolute paths and paths that leave the folder
     /// (through `..` or a symbolic link) are errors. Checks that the file exists.
+    /// `folderName` names `folder` in messages: the project folder, or the folder of a recipe.
     static func resolve(_ path: String, inside folder: String, what: String, at span: SourceSpan, mustExist: Bool = true,
-                        _ diags: inout Diagnostics) -> String? {
+                        folderName: String = "the project folder", _ diags: inout Diagnostics) -> String? {
         if path.isEmpty { diags.error("empty path", at: span); return nil }
         if path.hasPrefix("/") || path.hasPrefix("~") {
             diags.error("\(what) '\(path)' is an absolute path", at: span,
@@ -19,13 +20,18 @@ public enum ProjectPaths {
         let root = URL(fileURLWithPath: folder).standardizedFileURL.resolvingSymlinksInPath().path
         let joined = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: root, isDirectory: true)).standardizedFileURL
         guard isInside(joined.path, root) else {
-            diags.error("\(what) '\(path)' is outside the project folder", at: span, help: "keep files in \(display(folder)) or below it")
+            diags.error("\(what) '\(path)' is outside \(folderName)", at: span, help: "keep files in \(display(folder)) or below it")
             return nil
         }
         let real = joined.resolvingSymlinksInPath().path
         guard isInside(real, root) else {
-            diags.error("\(what) '\(path)' leads outside the project folder through a symbolic link", at: span,
+            diags.error("\(what) '\(path)' leads outside \(folderName) through a symbolic link", at: span,
                         help: "copy the file into \(display(folder))")
+            return nil
+        }
+        var isFolder: ObjCBool = false
+        if mustExist, FileManager.default.fileExists(atPath: joined.path, isDirectory: &isFolder), isFolder.boolValue {
+            diags.error("'\(path)' is a folder, not a \(what)", at: span, help: "name a file inside it")
             return nil
         }
         if mustExist, !FileManager.default.fileExists(atPath: joined.path) {
@@ -91,7 +97,19 @@ public enum RecipeLocator {
     static func locate(_ name: String, vidfileFolder: String, environment: [String: String], at span: SourceSpan,
                        _ diags: inout Diagnostics) -> String? {
         if name.hasPrefix("./") || name.hasPrefix("../") || name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.contains("/") {
-            return ProjectPaths.resolve(name, inside: vidfileFolder, what: "recipe", at: span, &diags)
+            var found = Diagnostics()
+            let path = ProjectPaths.resolve(name, inside: vidfileFolder, what: "recipe", at: span, &found)
+            // `include: documentary.yaml` or a path to vidmake's own copy: the recipe is included by name.
+            let base = ((name as NSString).lastPathComponent as NSString).deletingPathExtension
+            let shipped = path == nil && isIdentifier(base.replacingOccurrences(of: "-", with: "_"))
+                && searchFolders(vidfileFolder: vidfileFolder, environment: environment).dropFirst().contains {
+                    FileManager.default.fileExists(atPath: URL(fileURLWithPath: $0).appendingPathComponent("\(base).yaml").path)
+                }
+            for var d in found.all {
+                if shipped { d.help = "to include the recipe '\(base)' by name, write 'include: \(base)'" }
+                diags.add(d)
+            }
+            return path
         }
         guard isIdentifier(name.replacingOccurrences(of: "-", with: "_")) else {
             diags.error("'\(name)' is not a recipe name or path", at: span, help: "write a name like documentary, or a path like ./my-recipe.yaml")

@@ -69,7 +69,8 @@ struct RecipeChecker {
                 var seen: Set<String> = []
                 while let c = cur {
                     if seen.contains(c.name) {
-                        diags.error("dimension '\(d.name)' is within itself: \((chain + [c.name]).joined(separator: " within "))", at: d.span)
+                        diags.error("dimension '\(d.name)' is within itself: \((chain + [c.name]).joined(separator: " within "))", at: parent.span,
+                                    help: "'within' names the dimension this one nests in, e.g. 'images_per_segment within segment'")
                         break
                     }
                     seen.insert(c.name)
@@ -90,7 +91,8 @@ struct RecipeChecker {
     private func ancestors(_ dim: String) -> [String] {
         var out: [String] = []
         var cur = recipe.dimension(dim)?.parent?.value
-        while let c = cur, !out.contains(c), out.count < 16 {
+        // Unknown parents and loops are reported once, by checkDimensions; they add no ancestors.
+        while let c = cur, c != dim, recipe.dimension(c) != nil, !out.contains(c), out.count < 16 {
             out.insert(c, at: 0)
             cur = recipe.dimension(c)?.parent?.value
         }
@@ -125,6 +127,7 @@ struct RecipeChecker {
             let r = input.source
             let declared: [String]
             if let i = recipe.input(r.name) {
+                if let per = i.per, recipe.dimension(per.value) == nil { continue }
                 declared = i.per.map { [$0.value] } ?? []
             } else if let o = outputs[r.name] {
                 declared = o.output.dimensions
@@ -166,7 +169,7 @@ struct RecipeChecker {
                             help: "add it to 'inputs', e.g. { \(param): ... }")
             }
             for o in p.outputs where !contract.outputs.contains(o.type) {
-                diags.error("\(p.kind.rawValue) producer '\(p.name)' cannot make \(o.type.rawValue) ('\(o.name)')", at: o.span,
+                diags.error("\(p.kind.rawValue) producer '\(p.name)' cannot make \(o.type.rawValue) ('\(o.name)')", at: o.typeSpan ?? o.span,
                             help: "\(p.kind.rawValue) producers make \(contract.outputs.map(\.rawValue).joined(separator: " or "))")
             }
         }
@@ -186,7 +189,10 @@ struct RecipeChecker {
         // Edges: producer → the producers whose artifacts it reads, with where it reads them.
         var edges: [String: [(String, SourceSpan)]] = [:]
         for p in recipe.producers {
-            edges[p.name] = p.inputs.compactMap { i in outputs[i.source.name].map { ($0.producer.name, i.source.span) } }
+            // A name that is an input reads the input (checkNames reports an output of the same name).
+            edges[p.name] = p.inputs.compactMap { i in
+                recipe.input(i.source.name) != nil ? nil : outputs[i.source.name].map { ($0.producer.name, i.source.span) }
+            }
         }
         var state: [String: Int] = [:]   // 1 visiting, 2 done
         var path: [(String, SourceSpan?)] = []

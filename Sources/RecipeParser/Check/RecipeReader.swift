@@ -29,7 +29,7 @@ struct RecipeReader {
         let inputs = m["inputs"].map { readInputs($0) } ?? []
         let dimensions = m["dimensions"].map { readDimensions($0) } ?? []
         let producers = m["producers"].map { readProducers($0) } ?? []
-        if m["producers"] == nil {
+        if m.lacks("producers") {
             diags.error("the recipe has no producers", at: root.span, help: "add a 'producers:' section")
         }
         var render = RenderSettings()
@@ -60,7 +60,9 @@ struct RecipeReader {
         }
         guard let m = MappingReader(p.value, "input '\(p.name)'", keys: Keys.inputDecl, &diags) else { return nil }
         guard let typeNode = m["type"] else {
-            diags.error("input '\(p.name)' has no type", at: p.key.span, help: "add 'type:' with one of \(ValueType.names.joined(separator: ", "))")
+            if m.lacks("type") {
+                diags.error("input '\(p.name)' has no type", at: p.key.span, help: "add 'type:' with one of \(ValueType.names.joined(separator: ", "))")
+            }
             return nil
         }
         guard let t = scalarText(typeNode, "'type'", &diags), let type = readType(t, of: m["of"], at: typeNode.span) else { return nil }
@@ -75,6 +77,11 @@ struct RecipeReader {
                 diags.error("'\(key)' applies only to int, number and duration inputs", at: m.pair(key)!.key.span)
                 continue
             }
+            if key == "step", type == .number {
+                diags.error("'step' applies only to int and duration inputs", at: m.pair(key)!.key.span,
+                            help: "use an int input, or drop 'step'")
+                continue
+            }
             let v = ValueParser.parse(n, as: type, "'\(key)' of \(what)", &diags)
             switch key {
             case "min": decl.min = v
@@ -86,7 +93,10 @@ struct RecipeReader {
             }
         }
         if let lo = decl.min, let hi = decl.max, let c = ValueParser.compare(lo, hi), c > 0 {
-            diags.error("min \(lo) is greater than max \(hi)", at: m["min"]!.span)
+            diags.error("min \(lo) is greater than max \(hi)", at: m["min"]!.span, help: "swap them: min: \(hi), max: \(lo)")
+            // Bounds that contradict each other would make every value (the default too) an error.
+            decl.min = nil
+            decl.max = nil
         }
         if let o = m["optional"] {
             decl.optional = ValueParser.parse(o, as: .bool, "'optional'", &diags)?.bool ?? false
@@ -121,7 +131,10 @@ struct RecipeReader {
                 return nil
             }
             guard case .sequence(let items) = of.kind, !items.isEmpty else {
-                diags.error("'of' must be a list of values, found \(of.describedKind)", at: of.span, help: "write 'of: [a, b, c]'")
+                var help = "write 'of: [a, b, c]'"
+                let words = (of.scalar ?? "").split(whereSeparator: { $0 == " " || $0 == "," || $0 == "|" })
+                if words.count > 1 { help = "write 'of: [\(words.joined(separator: ", "))]'" }
+                diags.error("'of' must be a list of values, found \(of.describedKind)", at: of.span, help: help)
                 return nil
             }
             var cases: [String] = []
@@ -182,7 +195,9 @@ struct RecipeReader {
     private mutating func readProducer(_ p: YAMLPair) -> ProducerDecl? {
         guard let m = MappingReader(p.value, "producer '\(p.name)'", keys: Keys.producer, &diags) else { return nil }
         guard let kindNode = m["kind"] else {
-            diags.error("producer '\(p.name)' has no kind", at: p.key.span, help: "add 'kind:' with one of \(ProducerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            if m.lacks("kind") {
+                diags.error("producer '\(p.name)' has no kind", at: p.key.span, help: "add 'kind:' with one of \(ProducerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             return nil
         }
         guard let k = scalarText(kindNode, "'kind'", &diags) else { return nil }
@@ -192,6 +207,7 @@ struct RecipeReader {
             return nil
         }
         guard let providerNode = m["provider"] else {
+            guard m.lacks("provider") else { return nil }
             diags.error("producer '\(p.name)' has no provider", at: p.key.span, help: "add 'provider:', e.g. local/\(ProviderCatalog.spec("local")!.defaultModels[kind] ?? "…")")
             return nil
         }
@@ -218,7 +234,7 @@ struct RecipeReader {
         var inputs: [ProducerInput] = []
         if let i = m["inputs"] { inputs = readProducerInputs(i, producer: p.name) }
         var outputs: [OutputDecl] = []
-        if let o = m["outputs"] { outputs = readOutputs(o, producer: p.name) } else {
+        if let o = m["outputs"] { outputs = readOutputs(o, producer: p.name) } else if m.lacks("outputs") {
             diags.error("producer '\(p.name)' has no outputs", at: p.key.span, help: "add 'outputs:', e.g. { audio[segment]: audio }")
         }
         var prompt: PromptTemplate?
@@ -304,7 +320,8 @@ struct RecipeReader {
                 diags.error("producer '\(producer)' declares output '\(ref.name)' twice", at: pair.key.span)
                 continue
             }
-            out.append(OutputDecl(name: ref.name, dimensions: dims, type: type, span: SourceSpan(pair.key.span.start, length: ref.name.count)))
+            out.append(OutputDecl(name: ref.name, dimensions: dims, type: type, span: SourceSpan(pair.key.span.start, length: ref.name.count),
+                                  typeSpan: pair.value.span))
         }
         return out
     }
@@ -337,7 +354,8 @@ enum ProviderLine {
         guard let text = scalarText(providerNode, "'provider'", &diags) else { return nil }
         var model: String?
         if let modelNode { model = scalarText(modelNode, "'model'", &diags) }
-        return ProviderCatalog.resolve(text, model: model, kind: kind, at: scalarBase(providerNode), &diags)
+        return ProviderCatalog.resolve(text, model: model, kind: kind, at: scalarBase(providerNode),
+                                       modelSpan: modelNode.map(scalarBase), &diags)
     }
 
     static func readFallback(_ node: YAMLNode, kind: ProducerKind, _ diags: inout Diagnostics) -> [ProviderRef] {
@@ -364,8 +382,11 @@ enum OptionsReader {
         for p in entries(node, "'options'", &diags) {
             guard let type = spec.options[p.name] else {
                 let names = spec.options.keys.sorted()
-                diags.error("provider '\(provider.family)' has no option '\(p.name)'", at: p.key.span,
-                            help: Spelling.didYouMean(p.name, names) ?? "options of \(provider.family): \(names.joined(separator: ", "))")
+                // An option of another provider is a left-over from switching providers, not a typo.
+                let others = ProviderCatalog.all.filter { $0.options[p.name] != nil }.map(\.family)
+                let help = others.isEmpty ? Spelling.didYouMean(p.name, names) ?? "options of \(provider.family): \(names.joined(separator: ", "))"
+                    : "'\(p.name)' is an option of \(Spelling.list(others, conjunction: "and")); options of \(provider.family): \(names.joined(separator: ", "))"
+                diags.error("provider '\(provider.family)' has no option '\(p.name)'", at: p.key.span, help: help)
                 continue
             }
             if let v = ValueParser.parse(p.value, as: type, "option '\(p.name)'", &diags) { out[p.name] = Located(v, p.value.span) }
@@ -381,7 +402,8 @@ enum PromptFiles {
 
     static func load(_ path: String, relativeTo owner: String, at span: SourceSpan, sources: SourceManager, _ diags: inout Diagnostics) -> PromptTemplate? {
         let folder = URL(fileURLWithPath: owner).deletingLastPathComponent().path
-        guard let abs = ProjectPaths.resolve(path, inside: folder, what: "prompt file", at: span, &diags) else { return nil }
+        guard let abs = ProjectPaths.resolve(path, inside: folder, what: "prompt file", at: span,
+                                             folderName: "the folder of \(URL(fileURLWithPath: owner).lastPathComponent)", &diags) else { return nil }
         guard let data = TextFileReader.read(path: abs, displayPath: ProjectPaths.display(abs), maxBytes: maxBytes, what: "prompt file",
                                              referencedFrom: span, into: &diags) else { return nil }
         guard let text = TextFileReader.decodeUTF8(data, displayPath: ProjectPaths.display(abs), sources: sources, into: &diags) else { return nil }

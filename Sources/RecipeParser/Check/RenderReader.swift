@@ -6,8 +6,10 @@ enum RenderReader {
         guard let m = MappingReader(node, "'render'", keys: Keys.render, &diags) else { return }
         if let n = m["size"], let s = scalarText(n, "'size'", &diags), let size = ValueParser.parseSize(s.trimmingCharacters(in: .whitespaces), n, "'size'", &diags) {
             if size.width % 2 != 0 || size.height % 2 != 0 {
+                let down = "\(size.width - size.width % 2)x\(size.height - size.height % 2)"
+                let up = "\(size.width + size.width % 2)x\(size.height + size.height % 2)"
                 diags.error("size \(size) has an odd side; H.264 with yuv420p needs even width and height", at: n.span,
-                            help: "use \(size.width + size.width % 2)x\(size.height + size.height % 2)")
+                            help: "use \(down) or \(up)")
             } else { r.size = size }
         }
         if let n = m["fps"], let v = ValueParser.parse(n, as: .int, "'fps'", &diags)?.int {
@@ -41,7 +43,7 @@ enum RenderReader {
         if words == ["cut"] || words == ["none"] { return .cut }
         guard let name = words.first else { diags.error("empty transition", at: n.span, help: "write 'cut' or e.g. 'fade 0.5s'"); return nil }
         guard RenderSettings.Transition.names.contains(name) else {
-            diags.error("unknown transition '\(name)'", at: n.span.subspan(offset: 0, length: name.count),
+            diags.error("unknown transition '\(name)'", at: scalarBase(n).subspan(offset: 0, length: name.count),
                         help: Spelling.didYouMean(name, RenderSettings.Transition.names + ["cut"]) ?? "use 'cut' or an xfade transition of ffmpeg 5.1: fade, dissolve, wipeleft, slideleft, …")
             return nil
         }
@@ -50,7 +52,7 @@ enum RenderReader {
             return nil
         }
         guard let d = TimeSpan.parse(words[1]) else {
-            diags.error("'\(words[1])' is not a duration", at: n.span.subspan(offset: name.count + 1, length: words[1].count),
+            diags.error("'\(words[1])' is not a duration", at: scalarBase(n).subspan(offset: name.count + 1, length: words[1].count),
                         help: Double(words[1]) != nil ? "write \(words[1])s" : "write e.g. 0.5s")
             return nil
         }
@@ -65,6 +67,11 @@ enum RenderReader {
         let words = s.split(separator: " ").map(String.init)
         if words == ["off"] || words == ["none"] { return .off }
         guard let level = words.first, level.lowercased().hasSuffix("db"), let g = Double(level.dropLast(2)), g.isFinite else {
+            if let level = words.first, let g = Double(level), g.isFinite {
+                diags.error("music level \(level) needs its unit", at: scalarBase(n).subspan(offset: 0, length: level.count),
+                            help: "write '\(([level + "dB"] + words.dropFirst()).joined(separator: " "))'")
+                return nil
+            }
             diags.error("'\(s)' is not a music level", at: n.span, help: "write a level in dB, optionally 'duck': e.g. '-18dB duck', or 'off'")
             return nil
         }

@@ -5,7 +5,13 @@ import Foundation
 enum ValueParser {
     static func parse(_ node: YAMLNode, as type: ValueType, _ what: String, _ diags: inout Diagnostics) -> Value? {
         guard case .scalar(let raw) = node.kind else {
-            diags.error("\(what) must be a single \(type.noun), found \(node.describedKind)", at: node.span)
+            // `style: [archival photograph, sepia]`: brackets around text that has commas in it.
+            var help: String?
+            if type == .text, case .sequence(let items) = node.kind, items.count > 1 {
+                let words = items.compactMap(\.scalar)
+                if words.count == items.count { help = "for one text, remove the brackets: \(words.joined(separator: ", "))" }
+            }
+            diags.error("\(what) must be a single \(type.noun), found \(node.describedKind)", at: node.span, help: help)
             return nil
         }
         if node.isNull {
@@ -53,7 +59,7 @@ enum ValueParser {
             return nil
         case .enumeration(let cases):
             if cases.contains(s) { return .text(s) }
-            diags.error("'\(s)' is not one of \(Spelling.list(cases))", at: node.span, help: Spelling.didYouMean(s, cases))
+            diags.error("\(what) must be \(Spelling.list(cases)), found '\(s)'", at: node.span, help: Spelling.didYouMean(s, cases))
             return nil
         case .language:
             if isLanguageTag(s) { return .text(s) }

@@ -15,11 +15,14 @@ struct VidfileChecker {
     mutating func check(_ root: YAMLNode) -> (Recipe?, Project?) {
         guard let m = MappingReader(root, "a vidfile", keys: Keys.vidfile, &diags,
                                     extraHelp: ["dimensions": "dimensions belong in a recipe; a vidfile sets inputs and overrides",
-                                                "recipe": "a vidfile names its recipe with 'include:'",
+                                                "recipe": "a vidfile names its recipe with 'include'\(pairsOf(root).first { $0.name == "recipe" }?.value.scalar.map { ": write 'include: \($0)'" } ?? "")",
                                                 "outputs": "outputs belong to producers in a recipe"]) else { return (nil, nil) }
         checkVersion(m, root, &diags)
         guard let includeNode = m["include"] else {
-            diags.error("the vidfile includes no recipe", at: SourceSpan(root.span.start), help: "add 'include: documentary' (or a path to your own recipe)")
+            // 'recipe: NAME' was reported as the unknown key it is, with the fix.
+            if m.lacks("include"), !pairsOf(root).contains(where: { $0.name == "recipe" }) {
+                diags.error("the vidfile includes no recipe", at: SourceSpan(root.span.start), help: "add 'include: documentary' (or a path to your own recipe)")
+            }
             return (nil, nil)
         }
         guard let name = scalarText(includeNode, "'include'", &diags),
@@ -36,7 +39,10 @@ struct VidfileChecker {
         let before = diags.errorCount
         var inputs = readInputValues(m["inputs"], recipe: recipe)
         for s in settings { setInput(s, recipe: recipe, into: &inputs, fromCommandLine: true) }
-        requireInputs(recipe: recipe, inputs: inputs, at: m.pair("inputs")?.key.span ?? includeNode.span)
+        // With 'input:' for 'inputs:', the values are there but misspelled: one error says so.
+        if m["inputs"] != nil || m.lacks("inputs") {
+            requireInputs(recipe: recipe, inputs: inputs, at: m.pair("inputs")?.key.span ?? includeNode.span)
+        }
         let inputsOK = diags.errorCount == before
 
         var perIndex: [String: [Int: Value]] = [:]
@@ -59,12 +65,22 @@ struct VidfileChecker {
         return (recipe, project)
     }
 
+    private func pairsOf(_ node: YAMLNode) -> [YAMLPair] {
+        if case .mapping(let pairs) = node.kind { return pairs }
+        return []
+    }
+
     private mutating func loadRecipe(_ path: String, at span: SourceSpan) -> Recipe? {
         guard let (recipeFile, root) = YAMLLoader().loadFile(at: path, displayPath: ProjectPaths.display(path), sources: sources,
                                                               referencedFrom: span, into: &diags) else { return nil }
         var reader = RecipeReader(file: recipeFile, absolutePath: path, sources: sources)
-        guard case .mapping(let pairs) = root.kind, pairs.contains(where: { $0.name == "recipe" || $0.name == "producers" }) else {
-            diags.error("'\(recipeFile.path)' is not a recipe", at: span, help: "a recipe declares 'recipe:', 'inputs:' and 'producers:'")
+        let name = (path as NSString).lastPathComponent
+        guard case .mapping(let pairs) = root.kind, pairs.contains(where: { $0.name == "recipe" || $0.name == "producers" }),
+              !pairs.contains(where: { $0.name == "include" }) else {
+            let isVidfile: Bool
+            if case .mapping(let pairs) = root.kind { isVidfile = pairs.contains { $0.name == "include" } } else { isVidfile = false }
+            diags.error(isVidfile ? "'\(name)' is a vidfile, not a recipe" : "'\(name)' is not a recipe", at: span,
+                        help: isVidfile ? "include the recipe that vidfile includes" : "a recipe declares 'recipe:', 'inputs:' and 'producers:'")
             return nil
         }
         let recipe = reader.read(root)
@@ -127,7 +143,10 @@ struct VidfileChecker {
         guard let decl = recipe.input(p.name) else {
             var help = Spelling.didYouMean(p.name, recipe.inputs.map(\.name)) ?? "inputs of \(recipe.name): \(recipe.inputs.map(\.name).joined(separator: ", "))"
             if recipe.producer(p.name) != nil { help = "'\(p.name)' is a producer; choose its provider under 'producers:'" }
-            else if recipe.outputs[p.name] != nil { help = "'\(p.name)' is an artifact; override it under 'segments:' or 'artifacts:'" }
+            else if let (_, output) = recipe.outputs[p.name] {
+                help = output.dimensions.isEmpty ? "'\(p.name)' is an artifact; override it under 'artifacts:'"
+                    : "'\(p.name)' is an artifact per \(output.dimensions[0]); override it for one \(output.dimensions[0]) under 'segments:'"
+            }
             diags.error("recipe '\(recipe.name)' has no input '\(p.name)'", at: p.key.span, help: help)
             return
         }
@@ -164,8 +183,15 @@ struct VidfileChecker {
         let perInputs = recipe.inputs.filter { $0.per?.value == segment }.map(\.name)
         let segmentArtifacts = recipe.outputs.filter { $0.value.output.dimensions.first == segment }.map(\.key).sorted()
         for p in entries(node, "'segments'", &diags) {
-            guard p.key.style == .plain, let n = Int(p.name), n >= 1 else {
+            // A quoted "3" is segment 3 as well (the JSON Schema cannot tell them apart).
+            guard p.key.style != .block, p.name.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(p.name), n >= 1 else {
                 diags.error("'\(p.name)' is not a segment number", at: p.key.span, help: "segments are numbered from 1: write e.g. '3:'")
+                continue
+            }
+            // `3:` and `03:` are different YAML keys but one segment.
+            if let first = keys.first(where: { $0.0 == n }) {
+                diags.error("segment \(n) is given twice", at: p.key.span, help: "merge the two into one '\(n):' entry",
+                            notes: [.init("first given here", at: first.1)])
                 continue
             }
             keys.append((n, p.key.span))
@@ -247,8 +273,16 @@ struct VidfileChecker {
 
     private mutating func content(_ node: YAMLNode, type: ArtifactType, what: String) -> ArtifactOverride.Content? {
         if case .mapping = node.kind {
-            guard let m = MappingReader(node, what, keys: [KeySpec("file", "", S.string())], &diags),
-                  let f = m["file"], let path = scalarText(f, "'file'", &diags) else { return nil }
+            guard let m = MappingReader(node, what, keys: [KeySpec("file", "", S.string())], &diags) else { return nil }
+            guard let f = m["file"] else {
+                // Unknown keys were reported already; only a truly empty mapping needs its own error.
+                if mappingCount(node) == 0 {
+                    diags.error("\(what) is an empty mapping", at: node.span,
+                                help: "write the text itself, or { file: path/to/file }")
+                }
+                return nil
+            }
+            guard let path = scalarText(f, "'file'", &diags) else { return nil }
             return ProjectPaths.resolve(path, inside: folder, what: "file", at: scalarBase(f), &diags).map { _ in .file(path) }
         }
         guard case .scalar(let s) = node.kind, !node.isNull else {
@@ -306,7 +340,7 @@ struct VidfileChecker {
                 let suffix = path.isEmpty ? "" : " in \(zip(chain, path).map { "\($0) \($1)" }.joined(separator: ", "))"
                 guard count >= 1 else {
                     diags.error("dimension '\(d.name)' has \(count) instances\(suffix)", at: d.count.span,
-                                help: "its count is \(d.count); check the inputs it uses")
+                                help: "its count is \(d.count.unparenthesized); check the inputs it uses")
                     return nil
                 }
                 total += count
@@ -339,9 +373,16 @@ struct VidfileChecker {
         let count = sizes.count(Project.segmentDimension)
         guard let dim = recipe.dimension(Project.segmentDimension) else { return }
         let used = dim.count.references.map { "\($0.name) \(inputs[$0.name].map(\.description) ?? "?")" }.joined(separator: ", ")
+        let formula = dim.count.unparenthesized
         for (n, span) in keys where n > count {
             diags.error("segment \(n) does not exist: this video has \(count) segment\(count == 1 ? "" : "s")", at: span,
-                        help: "\(used) gives \(count) (segment: \(dim.count)); use a number from 1 to \(count)")
+                        help: "\(used) gives \(count) (segment: \(formula)); use a number from 1 to \(count)")
         }
     }
+}
+
+/// Keys of a mapping node (0 for anything else).
+private func mappingCount(_ node: YAMLNode) -> Int {
+    if case .mapping(let pairs) = node.kind { return pairs.count }
+    return 0
 }

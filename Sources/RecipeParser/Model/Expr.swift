@@ -31,6 +31,13 @@ public indirect enum Expr: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The description without the parentheses around a whole binary expression: `duration / 10s`.
+    public var unparenthesized: String {
+        let d = description
+        if case .binary = self, d.hasPrefix("("), d.hasSuffix(")") { return String(d.dropFirst().dropLast()) }
+        return d
+    }
+
     /// Every reference in the expression, in order.
     public var references: [Reference] {
         switch self {
@@ -116,7 +123,9 @@ public struct ExprParser {
                 } else if c == "=" {
                     throw Failure(message: "'=' is not a comparison", span: span(start, 1), help: "write '==' to compare")
                 } else if c == "&" || c == "|" {
-                    throw Failure(message: "'\(c)' is not an operator here", span: span(start, 1), help: "write 'and' or 'or'")
+                    let doubled = i + 1 < text.count && text[i + 1] == c
+                    throw Failure(message: "'\(doubled ? "\(c)\(c)" : "\(c)")' is not an operator here", span: span(start, doubled ? 2 : 1),
+                                  help: c == "&" ? "write 'and'" : "write 'or'")
                 } else {
                     throw Failure(message: "unexpected character '\(c)'", span: span(start, 1))
                 }
@@ -264,7 +273,10 @@ public struct ExprParser {
             advance()
             try nest(); defer { depth -= 1 }
             let e = try parseOr()
-            guard current.0 == .rparen else { throw unexpected("')'") }
+            guard current.0 == .rparen else {
+                if current.0 == .end { throw Failure(message: "this '(' is never closed", span: span(off, 1), help: "add ')' where the group ends") }
+                throw unexpected("')'")
+            }
             advance()
             return e
         default:

@@ -64,8 +64,9 @@ public enum ProviderCatalog {
 
     /// Parses `family/model` (the model may itself contain '/'), or `family` alone with the kind's default model.
     /// Reports unknown families, kinds the family does not serve, and unknown models.
+    /// `modelSpan` locates an explicit `model:` value, so that errors about it point there.
     static func resolve(_ text: String, model explicitModel: String?, kind: ProducerKind, at span: SourceSpan,
-                        _ diags: inout Diagnostics) -> ProviderRef? {
+                        modelSpan: SourceSpan? = nil, _ diags: inout Diagnostics) -> ProviderRef? {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         let family = String(parts[0])
         guard let spec = spec(family) else {
@@ -94,13 +95,13 @@ public enum ProviderCatalog {
         }
         if !models.isEmpty, !models.contains(chosen) {
             let offset = family.count + 1
-            let sub = parts.count > 1 ? span.subspan(offset: offset, length: chosen.count) : span
+            let sub = explicitModel != nil ? (modelSpan ?? span) : parts.count > 1 ? span.subspan(offset: offset, length: chosen.count) : span
             diags.error("\(family) has no \(kind.rawValue) model '\(chosen)'", at: sub,
                         help: Spelling.didYouMean(chosen, models) ?? "\(kind.rawValue) models of \(family): \(models.joined(separator: ", "))")
             return nil
         }
         if chosen.count > 200 || chosen.contains(where: { $0.isWhitespace || $0.isNewline }) {
-            diags.error("'\(chosen)' is not a model name", at: span)
+            diags.error("'\(chosen)' is not a model name", at: explicitModel != nil ? (modelSpan ?? span) : span)
             return nil
         }
         return ProviderRef(family: family, model: chosen, span: span)

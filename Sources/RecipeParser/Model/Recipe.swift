@@ -113,6 +113,8 @@ public struct OutputDecl: Sendable, Hashable {
     public var dimensions: [String]
     public var type: ArtifactType
     public var span: SourceSpan
+    /// Where the type is written, for errors about it.
+    public var typeSpan: SourceSpan? = nil
 }
 
 /// A producer of a recipe, after the vidfile's changes to provider, model, options and prompt.

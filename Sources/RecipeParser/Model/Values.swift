@@ -98,20 +98,25 @@ public enum Value: Hashable, Sendable, Codable, CustomStringConvertible {
 
 /// Suggestions by edit distance, for "did you mean …?".
 public enum Spelling {
-    /// Levenshtein distance over ASCII-lowercased UTF-8 bytes.
+    /// Edit distance over ASCII-lowercased UTF-8 bytes, where swapping two neighbours counts as
+    /// one edit (optimal string alignment): `vocie` is one typo away from `voice`, not two.
     public static func distance(_ a: String, _ b: String) -> Int {
         func lower(_ s: String) -> [UInt8] { s.utf8.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 } }
         let x = lower(a), y = lower(b)
         if x.isEmpty { return y.count }
         if y.isEmpty { return x.count }
+        var before = [Int](repeating: 0, count: y.count + 1)
         var prev = Array(0...y.count)
         var cur = [Int](repeating: 0, count: y.count + 1)
         for i in 1...x.count {
             cur[0] = i
             for j in 1...y.count {
                 cur[j] = Swift.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+                if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] {
+                    cur[j] = Swift.min(cur[j], before[j - 2] + 1)
+                }
             }
-            swap(&prev, &cur)
+            (before, prev, cur) = (prev, cur, before)
         }
         return prev[y.count]
     }

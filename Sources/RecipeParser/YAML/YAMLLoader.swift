@@ -69,8 +69,9 @@ public struct YAMLLoader: Sendable {
                 if done { break }
             }
             guard let root = builder.root else {
-                diags.error("\(file.path) is empty", at: SourceSpan(SourceLocation(file: file.path, line: 1, column: 1)),
-                            help: "a vidfile starts with 'vidmake: 1'")
+                // The location names the file; the message need not repeat its path.
+                diags.error("the file is empty", at: SourceSpan(SourceLocation(file: file.path, line: 1, column: 1)),
+                            help: "a vidfile starts with 'vidmake: 1' and 'include: RECIPE'; a recipe with 'vidmake: 1' and 'recipe: NAME'")
                 return nil
             }
             return root
@@ -81,6 +82,15 @@ public struct YAMLLoader: Sendable {
     private static func translate(parser: yaml_parser_t, file: SourceFile) -> Diagnostic {
         let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
         let context = parser.context.map { String(cString: $0) }
+        // The reader (encoding, control characters) reports a byte offset, not a mark.
+        if parser.error == YAML_READER_ERROR {
+            let at = location(byteOffset: parser.problem_offset, file)
+            if problem.contains("control characters are not allowed") {
+                return .error(String(format: "control character U+%04X in the file", parser.problem_value), at: SourceSpan(at),
+                              help: "remove it; YAML allows only printable text, tabs and line breaks")
+            }
+            return .error("invalid YAML: \(problem)", at: SourceSpan(at))
+        }
         let at = location(parser.problem_mark, file)
         let contextAt = location(parser.context_mark, file)
         let offending = character(at: at, in: file)
@@ -98,6 +108,7 @@ public struct YAMLLoader: Sendable {
                           help: "quote the value (\"narration[segment]\"), or write the mapping one key per line")
         }
         if problem.contains("mapping values are not allowed") {
+            if let d = misplacedKey(at: at, in: file) { return d }
             return .error("unexpected ':' in a plain value", at: SourceSpan(at),
                           help: "put the value in quotes: \"...\" (a ': ' inside unquoted text starts a new key)")
         }
@@ -119,8 +130,55 @@ public struct YAMLLoader: Sendable {
         return .error(message, at: SourceSpan(at))
     }
 
+    /// A ': ' that libyaml found inside a plain value is most often a key in the wrong place: a line
+    /// indented deeper than the key above it (so it continues that key's value), or a mapping
+    /// started on its key's line (`inputs: inquiry: …`). Nil when it looks like text with a colon.
+    private static func misplacedKey(at: SourceLocation, in file: SourceFile) -> Diagnostic? {
+        guard let line = file.line(at.line), at.column >= 2, at.column - 1 <= line.count else { return nil }
+        let before = String(line.prefix(at.column - 1))
+        let indent = before.prefix { $0 == " " }.count
+        let word = before.dropFirst(indent)
+        func isKey<S: StringProtocol>(_ w: S) -> Bool {
+            !w.isEmpty && w.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+        }
+        if isKey(word) {
+            // The line is `key: …`; find the content line above it.
+            var n = at.line - 1
+            while n >= 1, let l = file.line(n), l.allSatisfy({ $0 == " " }) || l.drop(while: { $0 == " " }).hasPrefix("#") { n -= 1 }
+            guard n >= 1, let above = file.line(n) else { return nil }
+            let aboveIndent = above.prefix { $0 == " " }.count
+            guard indent > aboveIndent, let colon = above.range(of: ": ") else { return nil }
+            var aboveKey = above[above.index(above.startIndex, offsetBy: aboveIndent)..<colon.lowerBound]
+            if aboveKey.hasPrefix("- ") { aboveKey = aboveKey.dropFirst(2) }
+            guard isKey(aboveKey) else { return nil }
+            return .error("bad indentation: '\(word)' is indented deeper than '\(aboveKey)' above it, so YAML reads it as part of that value",
+                          at: SourceSpan(SourceLocation(file: file.path, line: at.line, column: indent + 1), length: word.count),
+                          help: "start '\(word)' in the same column as the keys it belongs with")
+        }
+        // `key: word: value` on one line: a mapping cannot start on its key's line.
+        if let r = before.range(of: ": ", options: .backwards) {
+            let inner = before[r.upperBound...]
+            let outer = before[before.startIndex..<r.lowerBound].drop { $0 == " " || $0 == "-" }
+            if isKey(inner), isKey(outer) {
+                let column = before.distance(from: before.startIndex, to: r.upperBound) + 1
+                return .error("'\(inner)' starts a mapping on the line of '\(outer)'", at: SourceSpan(SourceLocation(file: file.path, line: at.line, column: column), length: inner.count),
+                              help: "put '\(inner): …' on a line of its own below '\(outer):', indented by two more spaces; or quote the value if the ':' is part of the text")
+            }
+        }
+        return nil
+    }
+
     static func location(_ mark: yaml_mark_t, _ file: SourceFile) -> SourceLocation {
         SourceLocation(file: file.path, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+    }
+
+    /// The line and column (in characters) of a byte offset into the file's UTF-8.
+    static func location(byteOffset: Int, _ file: SourceFile) -> SourceLocation {
+        let bytes = Array(file.text.utf8.prefix(byteOffset))
+        let lineStart = (bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
+        let line = bytes.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        let column = String(decoding: bytes[lineStart...], as: UTF8.self).count + 1
+        return SourceLocation(file: file.path, line: line, column: column)
     }
 
     private static func character(at loc: SourceLocation, in file: SourceFile) -> Character? {
@@ -171,7 +229,7 @@ private struct TreeBuilder {
             }
         case YAML_ALIAS_EVENT:
             return .error("YAML aliases (*name) are not supported", at: span(event),
-                          help: "write the value out in full; vidmake refuses aliases so that no file can expand without bound")
+                          help: "if the '*' is part of the text, put the value in quotes: \"*...\"; vidmake refuses aliases so that no file can expand without bound")
         case YAML_SCALAR_EVENT:
             if let d = refuseAnchorAndTag(anchor: event.data.scalar.anchor, tag: event.data.scalar.tag,
                                           implicit: event.data.scalar.plain_implicit == 1 || event.data.scalar.quoted_implicit == 1, event) { return d }
@@ -217,7 +275,9 @@ private struct TreeBuilder {
                           help: "write the value out in full; vidmake refuses anchors and aliases so that no file can expand without bound")
         }
         if let tag, !implicit {
-            let name = String(cString: UnsafeRawPointer(tag).assumingMemoryBound(to: CChar.self))
+            var name = String(cString: UnsafeRawPointer(tag).assumingMemoryBound(to: CChar.self))
+            // Show the tag as it was written: libyaml expands `!!str` to `tag:yaml.org,2002:str`.
+            if name.hasPrefix("tag:yaml.org,2002:") { name = "!!" + name.dropFirst("tag:yaml.org,2002:".count) }
             return .error("YAML tags (\(name)) are not supported", at: span(event), help: "remove the tag; quote the value if you want it read as text")
         }
         return nil

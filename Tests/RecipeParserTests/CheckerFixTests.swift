@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import RecipeParser
+
+/// Behaviour the invalid corpus cannot show, because the files involved are valid.
+struct CheckerFixTests {
+    @Test func transposedLettersAreOneEdit() {
+        #expect(Spelling.distance("vocie", "voice") == 1)
+        #expect(Spelling.distance("voice", "voice") == 0)
+        #expect(Spelling.distance("ab", "ba") == 1)
+        #expect(Spelling.distance("abc", "") == 3)
+        #expect(Spelling.suggest("vocie", from: ["voice", "style"]) == "voice")
+    }
+
+    @Test func quotedSegmentNumberIsASegment() throws {
+        let dir = TempDir()
+        try FileManager.default.copyItem(atPath: Repo.examples + "/civilwar/article.md", toPath: dir.path + "/article.md")
+        let path = dir.write("q.vid.yaml", """
+            vidmake: 1
+            include: documentary
+            inputs: { inquiry: x, source: article.md }
+            segments:
+              "3":
+                voice: en-gb
+            """)
+        let result = Checker(environment: [:]).check(path: path)
+        #expect(goldenLines(for: path, base: dir.path).isEmpty)
+        #expect(result.project?.perIndex["voice"]?[3] == .text("en-gb"))
+    }
+
+    @Test func colonInTextIsNotCalledBadIndentation() {
+        let dir = TempDir()
+        let path = dir.write("c.vid.yaml", "vidmake: 1\ninclude: documentary\ninputs:\n  inquiry: Tell me\n    about the war: why\n")
+        let lines = goldenLines(for: path, base: dir.path)
+        // A continuation line whose text holds ': ' is text, not a misplaced key.
+        #expect(lines.first == "c.vid.yaml:5:18: error: unexpected ':' in a plain value")
+    }
+}
+
+extension CheckerFixTests {
+    @Test func oneSegmentWrittenTwoWaysIsAnError() throws {
+        let dir = TempDir()
+        try FileManager.default.copyItem(atPath: Repo.examples + "/civilwar/article.md", toPath: dir.path + "/article.md")
+        let path = dir.write("t.vid.yaml", "vidmake: 1\ninclude: documentary\ninputs: { inquiry: x, source: article.md }\nsegments:\n  3: { voice: en-gb }\n  03: { voice: en-us }\n")
+        #expect(goldenLines(for: path, base: dir.path) == ["t.vid.yaml:6:3: error: segment 3 is given twice", "  help: merge the two into one '3:' entry"])
+    }
+}
