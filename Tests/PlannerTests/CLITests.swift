@@ -120,3 +120,38 @@ struct CLITests {
         #expect(dot.out.contains("\"source:narration[3]\" -> \"narration[3]\";"))
     }
 }
+
+extension CLITests {
+    @Test func includeSearchesBesideTheVidfileThenVidmakeRecipes() throws {
+        let root = NSTemporaryDirectory() + "vidmake-inc-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let shelf = root + "/shelf", project = root + "/project"
+        try FileManager.default.createDirectory(atPath: shelf, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
+        let recipe = """
+        vidmake: 1
+        recipe: tiny
+        inputs:
+          topic: text
+        producers:
+          script:
+            kind: llm
+            provider: local/template
+            inputs: [topic]
+            outputs:
+              title: text
+
+        """
+        try recipe.write(toFile: shelf + "/tiny.yaml", atomically: true, encoding: .utf8)
+        try "vidmake: 1\ninclude: tiny\ninputs:\n  topic: owls\n".write(toFile: project + "/a.vid.yaml", atomically: true, encoding: .utf8)
+        let missing = try Self.run(["check", "a.vid.yaml"], cwd: project, env: ["VIDMAKE_RECIPES": ""])
+        #expect(missing.status == 1 && missing.err.contains("no recipe named 'tiny'"))
+        let found = try Self.run(["check", "a.vid.yaml"], cwd: project, env: ["VIDMAKE_RECIPES": "/nonexistent:" + shelf])
+        #expect(found.status == 0, "\(found.err)")
+        #expect(found.out.contains("ok (vidfile, tiny"))
+        // A recipe beside the vidfile comes first.
+        try recipe.replacingOccurrences(of: "inputs:\n  topic: text", with: "inputs:\n  topic: int").write(toFile: project + "/tiny.yaml", atomically: true, encoding: .utf8)
+        let beside = try Self.run(["check", "a.vid.yaml"], cwd: project, env: ["VIDMAKE_RECIPES": shelf])
+        #expect(beside.status == 1 && beside.err.contains("input 'topic' must be a whole number"))
+    }
+}
