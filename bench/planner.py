@@ -2,7 +2,8 @@
 the same shape (same steps, same edges), measured in the same run.
 
 Cases: 30 segments x 5 images (the largest real video) and 1,250 to 10,000 segments (2 images
-each), to show that planning time grows linearly. Reports wall time (best of several runs) and
+each), to show that planning time grows linearly. The recipe has fan-out (script), per-segment
+and per-image steps, a per-segment step that gathers its segment's images, and a final gather. Reports wall time (best of several runs) and
 peak memory (max RSS). Usage: planner.py VIDMAKE_BIN"""
 import math, os, shutil, subprocess, sys, tempfile, time
 
@@ -48,13 +49,21 @@ producers:
       style: style
     outputs:
       image[segment][image]: image
+  scene:
+    kind: render
+    provider: local/ffmpeg
+    for: segment
+    inputs:
+      audio: audio[segment]
+      image: image[segment]
+    outputs:
+      scene[segment]: video
   render:
     kind: render
     provider: local/ffmpeg
     inputs:
       title: title
-      audio: audio
-      image: image
+      scene: scene
     outputs:
       video: video
 """
@@ -67,7 +76,6 @@ def project(dir, segments, images):
         f"vidmake: 1\ninclude: ./bench.yaml\ninputs:\n  segments: {segments}\n  images: {images}\n"
         "segments:\n  2:\n    voice: en-gb\n")
     # The same graph for ninja: one edge per step, the same inputs and outputs.
-    lines = ["rule p\n  command = touch $out\n", "build title $"]
     outs = ["title"] + [f"narration{s}" for s in range(segments)] + \
            [f"prompt{s}_{i}" for s in range(segments) for i in range(images)]
     lines = ["rule p\n  command = touch $out\n", "build " + " ".join(outs) + ": p bench.vid.yaml\n"]
@@ -75,10 +83,12 @@ def project(dir, segments, images):
         lines.append(f"build audio{s}: p narration{s}\n")
         for i in range(images):
             lines.append(f"build image{s}_{i}: p prompt{s}_{i}\n")
-    allins = " ".join([f"audio{s}" for s in range(segments)] + [f"image{s}_{i}" for s in range(segments) for i in range(images)])
+        # One scene per segment, from that segment's audio and images.
+        lines.append(f"build scene{s}: p audio{s} " + " ".join(f"image{s}_{i}" for i in range(images)) + "\n")
+    allins = " ".join(f"scene{s}" for s in range(segments))
     lines.append(f"build video.mp4: p title {allins}\ndefault video.mp4\n")
     open(f"{dir}/build.ninja", "w").write("".join(lines))
-    return segments + segments * images + 2
+    return 2 * segments + segments * images + 2
 
 def measure(cmd, cwd, runs):
     """Best wall time over `runs`, and the peak RSS (KiB) of this command's own process."""

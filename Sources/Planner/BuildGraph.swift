@@ -212,8 +212,22 @@ struct Expansion {
             }
             return StepInput(parameter: i.parameter, source: .artifacts([ref], gathered: false))
         }
-        let all = (existing[r.name] ?? []).filter { Array($0.index.prefix(prefix.count)) == prefix }
-        return StepInput(parameter: i.parameter, source: .artifacts(all, gathered: true))
+        return StepInput(parameter: i.parameter, source: .artifacts(Array(instances(r.name, prefix: prefix)), gathered: true))
+    }
+
+    /// The instances of an artifact whose index starts with `prefix`, in order. They are contiguous in
+    /// the sorted list, so a binary search finds them: a step per segment that gathers its segment's
+    /// images costs log n, not a scan of every image.
+    func instances(_ name: String, prefix: [Int]) -> ArraySlice<ArtifactRef> {
+        guard let all = existing[name] else { return [] }
+        var lo = 0, hi = all.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if all[mid].index.lexicographicallyPrecedes(prefix) { lo = mid + 1 } else { hi = mid }
+        }
+        var end = lo
+        while end < all.count, all[end].index.starts(with: prefix) { end += 1 }
+        return all[lo..<end]
     }
 
     /// The canonical description: everything that decides the result and is known before running.
