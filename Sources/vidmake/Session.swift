@@ -19,6 +19,27 @@ struct Session {
         var providersFile: String?
     }
 
+    /// A graph command's command line: the shared options, its own flags, and its words.
+    struct CommandLine {
+        var options = Options()
+        var flags: Set<String> = []
+        var words: [String] = []
+    }
+
+    /// Parses the shared options, the command's own `flags`, and exactly `words` positional words;
+    /// `missing` and `wrong` are the usage errors for none and for the wrong number.
+    static func parse(_ args: inout Arguments, flags: Set<String> = [], words count: Int, missing: String, wrong: String) throws(UsageError) -> CommandLine {
+        var c = CommandLine()
+        while let a = args.next() {
+            if try parseCommon(a, &args, into: &c.options) { continue }
+            if flags.contains(a) { c.flags.insert(a); continue }
+            if a.hasPrefix("-") { throw UsageError(message: "unknown option '\(a)'") }
+            c.words.append(a)
+        }
+        guard c.words.count == count else { throw UsageError(message: c.words.isEmpty ? missing : wrong) }
+        return c
+    }
+
     /// Parses the options every graph command shares; returns false for an unknown option.
     static func parseCommon(_ a: String, _ args: inout Arguments, into o: inout Options) throws(UsageError) -> Bool {
         switch a {

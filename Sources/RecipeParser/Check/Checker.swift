@@ -81,7 +81,7 @@ public struct Checker: Sendable {
         guard case .mapping(let pairs) = node.kind else { return false }
         return pairs.contains { p in
             guard let s = p.value.scalar, !p.value.isNull else { return false }
-            return !ValueType.names.contains(s) && !["string", "integer", "float", "boolean"].contains(s)
+            return !ValueType.isTypeName(s)
         }
     }
 

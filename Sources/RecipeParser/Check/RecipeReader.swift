@@ -115,11 +115,11 @@ struct RecipeReader {
     }
 
     private mutating func readType(_ t: String, of: YAMLNode?, at span: SourceSpan) -> ValueType? {
-        switch t {
-        case "text", "string": return .text
-        case "int", "integer": return .int
-        case "number", "float": return .number
-        case "bool", "boolean": return .bool
+        switch ValueType.aliases[t] ?? t {
+        case "text": return .text
+        case "int": return .int
+        case "number": return .number
+        case "bool": return .bool
         case "duration": return .duration
         case "language": return .language
         case "voice": return .voice

@@ -15,12 +15,12 @@ struct VidfileChecker {
     mutating func check(_ root: YAMLNode) -> (Recipe?, Project?) {
         guard let m = MappingReader(root, "a vidfile", keys: Keys.vidfile, &diags,
                                     extraHelp: ["dimensions": "dimensions belong in a recipe; a vidfile sets inputs and overrides",
-                                                "recipe": "a vidfile names its recipe with 'include'\(pairsOf(root).first { $0.name == "recipe" }?.value.scalar.map { ": write 'include: \($0)'" } ?? "")",
+                                                "recipe": "a vidfile names its recipe with 'include'\(root.pairs?.first { $0.name == "recipe" }?.value.scalar.map { ": write 'include: \($0)'" } ?? "")",
                                                 "outputs": "outputs belong to producers in a recipe"]) else { return (nil, nil) }
         checkVersion(m, root, &diags)
         guard let includeNode = m["include"] else {
             // 'recipe: NAME' was reported as the unknown key it is, with the fix.
-            if m.lacks("include"), !pairsOf(root).contains(where: { $0.name == "recipe" }) {
+            if m.lacks("include"), !(root.pairs ?? []).contains(where: { $0.name == "recipe" }) {
                 diags.error("the vidfile includes no recipe", at: SourceSpan(root.span.start), help: "add 'include: documentary' (or a path to your own recipe)")
             }
             return (nil, nil)
@@ -65,20 +65,14 @@ struct VidfileChecker {
         return (recipe, project)
     }
 
-    private func pairsOf(_ node: YAMLNode) -> [YAMLPair] {
-        if case .mapping(let pairs) = node.kind { return pairs }
-        return []
-    }
-
     private mutating func loadRecipe(_ path: String, at span: SourceSpan) -> Recipe? {
         guard let (recipeFile, root) = YAMLLoader().loadFile(at: path, displayPath: ProjectPaths.display(path), sources: sources,
                                                               referencedFrom: span, into: &diags) else { return nil }
         var reader = RecipeReader(file: recipeFile, absolutePath: path, sources: sources)
         let name = (path as NSString).lastPathComponent
-        guard case .mapping(let pairs) = root.kind, pairs.contains(where: { $0.name == "recipe" || $0.name == "producers" }),
-              !pairs.contains(where: { $0.name == "include" }) else {
-            let isVidfile: Bool
-            if case .mapping(let pairs) = root.kind { isVidfile = pairs.contains { $0.name == "include" } } else { isVidfile = false }
+        let keys = Set((root.pairs ?? []).map(\.name))
+        guard !keys.contains("include"), keys.contains("recipe") || keys.contains("producers") else {
+            let isVidfile = keys.contains("include")
             diags.error(isVidfile ? "'\(name)' is a vidfile, not a recipe" : "'\(name)' is not a recipe", at: span,
                         help: isVidfile ? "include the recipe that vidfile includes" : "a recipe declares 'recipe:', 'inputs:' and 'producers:'")
             return nil
@@ -276,7 +270,7 @@ struct VidfileChecker {
             guard let m = MappingReader(node, what, keys: [KeySpec("file", "", S.string())], &diags) else { return nil }
             guard let f = m["file"] else {
                 // Unknown keys were reported already; only a truly empty mapping needs its own error.
-                if mappingCount(node) == 0 {
+                if node.pairs?.isEmpty ?? true {
                     diags.error("\(what) is an empty mapping", at: node.span,
                                 help: "write the text itself, or { file: path/to/file }")
                 }
@@ -379,10 +373,4 @@ struct VidfileChecker {
                         help: "\(used) gives \(count) (segment: \(formula)); use a number from 1 to \(count)")
         }
     }
-}
-
-/// Keys of a mapping node (0 for anything else).
-private func mappingCount(_ node: YAMLNode) -> Int {
-    if case .mapping(let pairs) = node.kind { return pairs.count }
-    return 0
 }

@@ -35,6 +35,17 @@ public final class SourceFile: Sendable {
     }
 }
 
+extension SourceLocation {
+    /// The line and column (in characters) of a byte offset into UTF-8 text, for errors that
+    /// arrive as offsets (libyaml's reader, invalid UTF-8).
+    public init(file: String, utf8 bytes: some Collection<UInt8>, byteOffset: Int) {
+        let prefix = Array(bytes.prefix(byteOffset))
+        let lineStart = prefix.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        let line = prefix.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        self.init(file: file, line: line, column: String(decoding: prefix[lineStart...], as: UTF8.self).count + 1)
+    }
+}
+
 /// Every source file read during one run, by path, so diagnostics can show lines.
 public final class SourceManager: @unchecked Sendable {
     private var files: [String: SourceFile] = [:]

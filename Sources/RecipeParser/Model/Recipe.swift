@@ -4,6 +4,11 @@ public enum ValueType: Hashable, Sendable, Codable, CustomStringConvertible {
     case enumeration([String])
 
     public static let names = ["text", "int", "number", "bool", "duration", "enum", "language", "voice", "file", "size"]
+    /// Other spellings accepted for a type name.
+    public static let aliases = ["string": "text", "integer": "int", "float": "number", "boolean": "bool"]
+
+    /// Whether `word` names a type (or an alias of one).
+    public static func isTypeName(_ word: String) -> Bool { names.contains(word) || aliases[word] != nil }
 
     public var description: String {
         switch self {

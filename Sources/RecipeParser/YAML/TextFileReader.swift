@@ -33,13 +33,10 @@ public enum TextFileReader {
     public static func decodeUTF8(_ data: Data, displayPath: String, sources: SourceManager, into diags: inout Diagnostics) -> String? {
         let bytes = [UInt8](data)
         if let bad = firstInvalidUTF8(bytes) {
-            let prefix = String(decoding: bytes[..<bad], as: UTF8.self)
-            let line = prefix.reduce(1) { $1 == "\n" || $1 == "\r\n" ? $0 + 1 : $0 }
-            let column = (prefix.split(separator: "\n", omittingEmptySubsequences: false).last?.count ?? 0) + 1
             // Register a lossy copy so the diagnostic can still show the line.
             sources.add(SourceFile(path: displayPath, text: String(decoding: bytes, as: UTF8.self)))
             diags.error(String(format: "invalid UTF-8 (byte 0x%02X)", bytes[bad]),
-                        at: SourceSpan(SourceLocation(file: displayPath, line: line, column: column)),
+                        at: SourceSpan(SourceLocation(file: displayPath, utf8: bytes, byteOffset: bad)),
                         help: "save the file as UTF-8")
             return nil
         }

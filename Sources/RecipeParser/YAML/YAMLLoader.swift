@@ -84,7 +84,7 @@ public struct YAMLLoader: Sendable {
         let context = parser.context.map { String(cString: $0) }
         // The reader (encoding, control characters) reports a byte offset, not a mark.
         if parser.error == YAML_READER_ERROR {
-            let at = location(byteOffset: parser.problem_offset, file)
+            let at = SourceLocation(file: file.path, utf8: file.text.utf8, byteOffset: parser.problem_offset)
             if problem.contains("control characters are not allowed") {
                 return .error(String(format: "control character U+%04X in the file", parser.problem_value), at: SourceSpan(at),
                               help: "remove it; YAML allows only printable text, tabs and line breaks")
@@ -170,15 +170,6 @@ public struct YAMLLoader: Sendable {
 
     static func location(_ mark: yaml_mark_t, _ file: SourceFile) -> SourceLocation {
         SourceLocation(file: file.path, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
-    }
-
-    /// The line and column (in characters) of a byte offset into the file's UTF-8.
-    static func location(byteOffset: Int, _ file: SourceFile) -> SourceLocation {
-        let bytes = Array(file.text.utf8.prefix(byteOffset))
-        let lineStart = (bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
-        let line = bytes.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-        let column = String(decoding: bytes[lineStart...], as: UTF8.self).count + 1
-        return SourceLocation(file: file.path, line: line, column: column)
     }
 
     private static func character(at loc: SourceLocation, in file: SourceFile) -> Character? {

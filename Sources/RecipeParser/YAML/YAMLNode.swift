@@ -30,6 +30,12 @@ public struct YAMLNode: Sendable {
         return nil
     }
 
+    /// The pairs of a mapping; nil for scalars and sequences.
+    public var pairs: [YAMLPair]? {
+        if case .mapping(let p) = kind { return p }
+        return nil
+    }
+
     public var isNull: Bool {
         guard style == .plain, case .scalar(let s) = kind else { return false }
         return s.isEmpty || s == "~" || s == "null" || s == "Null" || s == "NULL"

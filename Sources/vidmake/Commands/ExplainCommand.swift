@@ -13,16 +13,11 @@ enum ExplainCommand {
         run: run)
 
     static func run(_ args: inout Arguments) -> Int32 {
-        var o = Session.Options()
-        var words: [String] = []
-        do throws(UsageError) {
-            while let a = args.next() {
-                if try Session.parseCommon(a, &args, into: &o) { continue }
-                if a.hasPrefix("-") { throw UsageError(message: "unknown option '\(a)'") }
-                words.append(a)
-            }
-            guard words.count == 2 else { throw UsageError(message: "explain takes a vidfile and a step") }
-        } catch { return Output.usageError(error.message, command) }
+        let cl: Session.CommandLine
+        do { cl = try Session.parse(&args, words: 2, missing: "explain takes a vidfile and a step", wrong: "explain takes a vidfile and a step") } catch {
+            return Output.usageError(error.message, command)
+        }
+        let words = cl.words, o = cl.options
         guard let s = Session.open(words[0], o) else { return ExitCode.failure }
         guard let id = StepID.parse(words[1]), let step = s.graph.step(id) else {
             Session.unknownStep(words[1], s.graph)

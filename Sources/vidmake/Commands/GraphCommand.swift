@@ -15,16 +15,11 @@ enum GraphCommand {
         run: run)
 
     static func run(_ args: inout Arguments) -> Int32 {
-        var o = Session.Options()
-        var files: [String] = []
-        do throws(UsageError) {
-            while let a = args.next() {
-                if try Session.parseCommon(a, &args, into: &o) { continue }
-                if a.hasPrefix("-") { throw UsageError(message: "unknown option '\(a)'") }
-                files.append(a)
-            }
-            guard files.count == 1 else { throw UsageError(message: files.isEmpty ? "no vidfile given" : "graph takes one vidfile") }
-        } catch { return Output.usageError(error.message, command) }
+        let cl: Session.CommandLine
+        do { cl = try Session.parse(&args, words: 1, missing: "no vidfile given", wrong: "graph takes one vidfile") } catch {
+            return Output.usageError(error.message, command)
+        }
+        let files = cl.words, o = cl.options
         guard let s = Session.open(files[0], o) else { return ExitCode.failure }
         Output.out(DotEmitter.emit(s.graph, statuses: s.analysis.statuses))
         return ExitCode.ok

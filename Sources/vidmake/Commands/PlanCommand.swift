@@ -24,18 +24,11 @@ enum PlanCommand {
         run: run)
 
     static func run(_ args: inout Arguments) -> Int32 {
-        var o = Session.Options()
-        var json = false
-        var files: [String] = []
-        do throws(UsageError) {
-            while let a = args.next() {
-                if try Session.parseCommon(a, &args, into: &o) { continue }
-                if a == "--json" { json = true; continue }
-                if a.hasPrefix("-") { throw UsageError(message: "unknown option '\(a)'") }
-                files.append(a)
-            }
-            guard files.count == 1 else { throw UsageError(message: files.isEmpty ? "no vidfile given" : "plan takes one vidfile") }
-        } catch { return Output.usageError(error.message, command) }
+        let cl: Session.CommandLine
+        do { cl = try Session.parse(&args, flags: ["--json"], words: 1, missing: "no vidfile given", wrong: "plan takes one vidfile") } catch {
+            return Output.usageError(error.message, command)
+        }
+        let files = cl.words, json = cl.flags.contains("--json"), o = cl.options
         guard let session = Session.open(files[0], o) else { return ExitCode.failure }
         let g = session.graph
         let running = Set(session.dirty.map(\.id))
