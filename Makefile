@@ -1,5 +1,5 @@
 # vidmake — make for narrated, AI-generated videos.
-#   make demo    build the example video (examples/civilwar)
+#   make demo    build the example (examples/civilwar) into examples/civilwar/out/civilwar/
 #   make test    run every test
 #   make bench   run the benchmarks
 #   make deps    install the system packages vidmake needs (Debian/Ubuntu, apt-get)
@@ -33,9 +33,11 @@ build: deps
 test: build
 	VIDMAKE_BIN=$(BIN) $(SWIFT) test -c $(CONFIG)
 
+# Until the render lands, the demo builds every artifact the render would use.
 demo: build
-	$(BIN) check examples/civilwar/civilwar.vid.yaml
-	$(BIN) plan examples/civilwar/civilwar.vid.yaml
+	$(BIN) build examples/civilwar/civilwar.vid.yaml script narration image music
+	@echo "the artifacts are in examples/civilwar/out/civilwar/"
+	$(BIN) status examples/civilwar/civilwar.vid.yaml
 
 bench: deps
 	$(SWIFT) build -c release

@@ -11,12 +11,16 @@ let package = Package(
         .systemLibrary(name: "CYaml", path: "Sources/CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
-        .target(name: "RecipeParser", dependencies: ["CYaml"]),
-        .target(name: "Planner", dependencies: ["RecipeParser", "CCrypto"]),
-        .target(name: "Emitters", dependencies: ["Planner"]),
-        .executableTarget(name: "vidmake", dependencies: ["RecipeParser", "Planner", "Emitters"]),
+        .target(name: "RecipeParser", dependencies: ["CYaml"], exclude: ["README.md"]),
+        .target(name: "Planner", dependencies: ["RecipeParser", "CCrypto"], exclude: ["README.md"]),
+        .target(name: "Producers", dependencies: ["Planner", "RecipeParser"], exclude: ["README.md"]),
+        .target(name: "Runner", dependencies: ["Producers", "Planner", "RecipeParser"], exclude: ["README.md"]),
+        .target(name: "Emitters", dependencies: ["Planner"], exclude: ["README.md"]),
+        .executableTarget(name: "vidmake", dependencies: ["RecipeParser", "Planner", "Producers", "Runner", "Emitters"], exclude: ["README.md"]),
 
         .testTarget(name: "RecipeParserTests", dependencies: ["RecipeParser"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Emitters", "RecipeParser"]),
+        .testTarget(name: "ProducersTests", dependencies: ["Producers", "Planner", "RecipeParser"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Producers", "Planner", "RecipeParser"]),
     ]
 )

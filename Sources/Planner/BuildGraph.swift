@@ -151,9 +151,11 @@ struct Expansion {
             let id = StepID(p.name, path)
             // Outputs: the instance's fields, each dimension beyond the loop enumerated.
             var outputs: [Step.Output] = []
+            var made: [Step.Output] = []
             for o in p.outputs {
                 for full in paths(o.dimensions, prefix: path) {
                     let ref = ArtifactRef(o.name, full)
+                    made.append(Step.Output(artifact: ref, type: o.type))
                     if sources[ref] == nil { outputs.append(Step.Output(artifact: ref, type: o.type)) }
                     if existingSet.insert(ref).inserted { existing[o.name, default: []].append(ref) }
                 }
@@ -167,9 +169,15 @@ struct Expansion {
                 inputs.append(input)
             }
             guard ok else { continue }
+            // A `file` provider's file is an input: its content, not its name, decides the result.
+            if p.provider.family == "file", case .text(let path)? = p.options["path"]?.value {
+                inputs.append(StepInput(parameter: "file", source: .file(path)))
+            }
             for o in outputs { producerOf[o.artifact] = id }
             let step = Step(id: id, kind: p.kind, provider: p.provider, fallback: p.fallback, inputs: inputs, outputs: outputs,
-                            description: describe(p, inputs: inputs, outputs: outputs))
+                            description: describe(p, inputs: inputs, outputs: made),
+                            options: p.options.mapValues(\.value),
+                            prompt: p.prompt.map { template($0.text, inputs: inputs) })
             steps.append(step)
         }
         // Supplied instances exist even where no step would have made them (e.g. a row of files).
@@ -254,12 +262,25 @@ struct Expansion {
         if let prompt = p.prompt {
             d["prompt"] = JSON.quote(template(prompt.text, inputs: inputs))
         }
-        // Output fields with their indices relative to the instance: a script lists narration[1]…[6].
+        // Pictures are made for the frame: local ones at its size, remote ones at its aspect.
+        if p.kind == .image || p.kind == .video {
+            let size = project.render.size
+            d["frame"] = JSON.quote(p.provider.family == "local" ? size.description : Self.aspect(size))
+        }
+        // Output fields with their indices relative to the instance: a script lists narration[1]…[6],
+        // overridden or not, so that overriding one more field does not redo the others.
         let depth = p.loop.count
         d["outputs"] = JSON.array(outputs.map {
             .string(ArtifactRef($0.artifact.name, Array($0.artifact.index.dropFirst(depth))).description + ":" + $0.type.rawValue)
         }).serialized(indent: 0)
         return d
+    }
+
+    /// `16:9`, `9:16`, `1:1`: the size's ratio in lowest terms.
+    static func aspect(_ s: FrameSize) -> String {
+        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+        let g = max(1, gcd(s.width, s.height))
+        return "\(s.width / g):\(s.height / g)"
     }
 
     /// Fills placeholders whose values are known when planning; artifact placeholders stay for the producer to fill.

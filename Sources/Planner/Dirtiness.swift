@@ -94,6 +94,31 @@ public struct DirtyAnalysis: Sendable {
         return a
     }
 
+    /// An analysis that knows only the graph's sources; the runner evaluates each step as its
+    /// inputs become known, so that a rebuilt input with unchanged content cuts off the work after it.
+    public static func start(_ graph: BuildGraph, hasher: FileHasher) -> DirtyAnalysis {
+        var a = DirtyAnalysis()
+        let folder = graph.project.folder
+        for (ref, source) in graph.sources {
+            switch source.content {
+            case .text(let t): a.known[ref] = SHA256.hex(t)
+            case .file(let path): a.known[ref] = hasher.hash(folder + "/" + path) ?? "missing"
+            }
+        }
+        return a
+    }
+
+    /// The status of a step whose producers have all finished: up to date (its outputs become
+    /// known), or dirty and why.
+    public mutating func evaluate(_ step: Step, graph: BuildGraph, store: StateStore, hasher: FileHasher, forced: Set<StepID>) -> StepStatus {
+        let s = status(of: step, graph: graph, store: store, hasher: hasher, forced: forced)
+        statuses[step.id] = s
+        return s
+    }
+
+    /// Records the content of an artifact a step has just made.
+    public mutating func learn(_ ref: ArtifactRef, hash: String) { known[ref] = hash }
+
     /// The content hash of a step input, or the step that must run first.
     enum InputHash {
         case none
@@ -126,7 +151,10 @@ public struct DirtyAnalysis: Sendable {
             case .pending(let from): if pending == nil { pending = .inputPending(parameter: i.parameter, from: from) }
             }
         }
-        if forced.contains(step.id) { return StepStatus(state: .dirty(.forced), fingerprint: nil, inputHashes: hashes, record: nil) }
+        if forced.contains(step.id) {
+            return StepStatus(state: .dirty(.forced), fingerprint: pending == nil ? step.fingerprint(inputHashes: hashes) : nil,
+                              inputHashes: hashes, record: nil)
+        }
         if let pending { return StepStatus(state: .dirty(pending), fingerprint: nil, inputHashes: hashes, record: nil) }
         let fp = step.fingerprint(inputHashes: hashes)
         let latest = store.latest(step.id)

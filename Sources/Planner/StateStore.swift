@@ -61,12 +61,16 @@ public final class FileStateStore: StateStore, @unchecked Sendable {
         load()
     }
 
-    static func sanitize(_ key: String) -> String {
+    public static func sanitize(_ key: String) -> String {
         String(key.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" ? $0 : "_" })
     }
 
+    /// The log ends in a line cut short by a crash: the next append starts a new line first.
+    private var tornTail = false
+
     private func load() {
         guard let data = FileManager.default.contents(atPath: recordsPath) else { return }
+        tornTail = data.last.map { $0 != UInt8(ascii: "\n") } ?? false
         let decoder = JSONDecoder()
         for line in data.split(separator: UInt8(ascii: "\n")) {
             guard let r = try? decoder.decode(StepRecord.self, from: Data(line)) else { continue }
@@ -90,6 +94,7 @@ public final class FileStateStore: StateStore, @unchecked Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = try encoder.encode(record)
         line.append(UInt8(ascii: "\n"))
+        if lock.withLock({ tornTail }) { line.insert(UInt8(ascii: "\n"), at: 0) }
         try FileManager.default.createDirectory(atPath: (recordsPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let fd = open(recordsPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError.io("cannot open \(recordsPath): \(String(cString: strerror(errno)))") }
@@ -97,9 +102,66 @@ public final class FileStateStore: StateStore, @unchecked Sendable {
         let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == line.count else { throw StoreError.io("short write to \(recordsPath)") }
         lock.withLock {
+            tornTail = false
             byStep[record.step] = record
             byFingerprint[record.fingerprint] = record
         }
+    }
+
+    /// Moves a finished file into the store under its content hash (a rename on the same file
+    /// system, else a copy to a temp file and a rename) and returns the hash. The blob is made
+    /// read-only: nothing edits a blob in place.
+    public func adoptFile(_ source: String) throws -> String {
+        guard let hash = SHA256.hex(fileAt: source) else { throw StoreError.io("cannot read \(source)") }
+        let path = blobPath(hash)
+        if FileManager.default.fileExists(atPath: path) { unlink(source); return hash }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        chmod(source, 0o444)
+        if rename(source, path) == 0 { return hash }
+        try importCopy(of: source, hash: hash)
+        unlink(source)
+        return hash
+    }
+
+    /// Copies a file into the store (the original stays) and returns its hash.
+    public func importFile(_ source: String, hash known: String? = nil) throws -> String {
+        guard let hash = known ?? SHA256.hex(fileAt: source) else { throw StoreError.io("cannot read \(source)") }
+        if !hasBlob(hash) { try importCopy(of: source, hash: hash) }
+        return hash
+    }
+
+    private func importCopy(of source: String, hash: String) throws {
+        let path = blobPath(hash)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let tmp = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        do { try FileManager.default.copyItem(atPath: source, toPath: tmp) } catch {
+            unlink(tmp)
+            throw StoreError.io("cannot copy \(source) into the store: \(error.localizedDescription)")
+        }
+        chmod(tmp, 0o444)
+        guard rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw StoreError.io("cannot rename into \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Every record of this vidfile, latest per step.
+    public var latestRecords: [StepID: StepRecord] { lock.withLock { byStep } }
+
+    /// The hashes every vidfile's records in this store refer to, except those of `exceptKey`'s file.
+    public func referencedBlobs(exceptRecordsAt excluded: String?) -> Set<String> {
+        var out: Set<String> = []
+        let dir = root + "/records"
+        let decoder = JSONDecoder()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasSuffix(".jsonl") {
+            let path = dir + "/" + name
+            if path == excluded { continue }
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            for line in data.split(separator: UInt8(ascii: "\n")) {
+                if let r = try? decoder.decode(StepRecord.self, from: Data(line)) { out.formUnion(r.outputs.values) }
+            }
+        }
+        return out
     }
 
     /// Stores bytes as a blob (temp file + rename) and returns their hash.
@@ -110,7 +172,7 @@ public final class FileStateStore: StateStore, @unchecked Sendable {
         if FileManager.default.fileExists(atPath: path) { return hash }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let tmp = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        guard FileManager.default.createFile(atPath: tmp, contents: data) else { throw StoreError.io("cannot write \(tmp)") }
+        guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o444]) else { throw StoreError.io("cannot write \(tmp)") }
         guard rename(tmp, path) == 0 else {
             unlink(tmp)
             throw StoreError.io("cannot rename into \(path): \(String(cString: strerror(errno)))")

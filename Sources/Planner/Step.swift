@@ -16,10 +16,33 @@ public struct Step: Sendable, Hashable {
     /// Every resolved setting that decides the result, without secrets: the canonical
     /// description the fingerprint is taken over. Field name → canonical JSON text.
     public var description: [String: String]
+    /// The provider options as the recipe and vidfile set them (`rate`, `palette`, …): already in
+    /// the description, kept typed here for the producer.
+    public var options: [String: Value] = [:]
+    /// The prompt with the placeholders known when planning filled in; artifact placeholders
+    /// (`{{summary}}`) are left for the producer. Also in the description.
+    public var prompt: String?
 
     public struct Output: Sendable, Hashable {
         public var artifact: ArtifactRef
         public var type: ArtifactType
+        public init(artifact: ArtifactRef, type: ArtifactType) {
+            self.artifact = artifact
+            self.type = type
+        }
+    }
+
+    public init(id: StepID, kind: ProducerKind, provider: ProviderRef, fallback: [ProviderRef] = [], inputs: [StepInput],
+                outputs: [Output], description: [String: String] = [:], options: [String: Value] = [:], prompt: String? = nil) {
+        self.id = id
+        self.kind = kind
+        self.provider = provider
+        self.fallback = fallback
+        self.inputs = inputs
+        self.outputs = outputs
+        self.description = description
+        self.options = options
+        self.prompt = prompt
     }
 
     /// Artifacts this step reads, in parameter order.
@@ -46,6 +69,11 @@ public struct StepInput: Sendable, Hashable {
 
     public var parameter: String
     public var source: Source
+
+    public init(parameter: String, source: Source) {
+        self.parameter = parameter
+        self.source = source
+    }
 
     public var artifacts: [ArtifactRef] {
         if case .artifacts(let a, _) = source { return a }

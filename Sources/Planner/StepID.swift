@@ -56,6 +56,9 @@ public struct ArtifactRef: Hashable, Comparable, Sendable, Codable, CustomString
 
     public var description: String { name + index.map { "[\($0)]" }.joined() }
 
+    /// Parses `audio[3]`, `image[3][2]`, `title`.
+    public static func parse(_ s: String) -> ArtifactRef? { StepID.parse(s).map { ArtifactRef($0.producer, $0.index) } }
+
     public static func < (a: ArtifactRef, b: ArtifactRef) -> Bool {
         a.name != b.name ? a.name < b.name : a.index.lexicographicallyPrecedes(b.index)
     }

@@ -22,6 +22,10 @@ enum CommandLineInterface {
 
     static let commands: [Command] = [
         CheckCommand.command,
+        BuildCommand.command,
+        StatusCommand.command,
+        LogCommand.command,
+        CleanCommand.command,
         PlanCommand.command,
         GraphCommand.command,
         ExplainCommand.command,

@@ -1,6 +1,7 @@
 import Foundation
 import Planner
 import RecipeParser
+import Runner
 
 /// The shared front half of plan, graph, explain (and later build): check the vidfile,
 /// print its diagnostics, expand it, and analyze it against the state store.
@@ -11,6 +12,16 @@ struct Session {
     var hasher: FileHasher
     /// Latency, price and limits: the shipped defaults under `providers.yaml` beside the vidfile or `--providers FILE`.
     var providers: ProviderTable
+    var stateDir: String
+    /// The name records, revisions and locks of this vidfile go under in the store.
+    var key: String
+    /// `out/<name>/`.
+    var tree: OutputTree
+    /// Out files a person edited that stand in for their artifact this build.
+    var edits: [OutputTree.Edit]
+    /// Edited out files that cannot stand in (views, or artifacts the vidfile supplies), with why.
+    var ignoredEdits: [(edit: OutputTree.Edit, why: String)]
+    var forced: Set<StepID>
 
     struct Options {
         var settings: [(name: String, value: String)] = []
@@ -73,21 +84,46 @@ struct Session {
             else { Output.err("\(file): \(DiagnosticRenderer.summary(errors: result.diagnostics.errorCount, warnings: result.diagnostics.warningCount))") }
             return nil
         }
-        let (g, planDiags) = Planner().plan(project)
+        let (g0, planDiags) = Planner().plan(project)
         for d in planDiags.sorted { Output.err(renderer.render(d)) }
-        guard let graph = g else { return nil }
+        guard var graph = g0 else { return nil }
         let stateDir = o.stateDir.map(ProjectPaths.absolute) ?? project.folder + "/.vidmake"
-        let key = (project.vidfilePath as NSString).lastPathComponent
+        let key = FileStateStore.sanitize((project.vidfilePath as NSString).lastPathComponent)
         let store = FileStateStore(root: stateDir, vidfileKey: key)
         let hasher = FileHasher(cachePath: stateDir + "/stat-cache.json")
-        var forced: Set<StepID> = []
-        for f in o.forced {
-            guard let id = StepID.parse(f), graph.step(id) != nil else {
-                unknownStep(f, graph)
-                return nil
+        let tree = OutputTree(folder: project.folder, name: OutputTree.projectName(project.vidfilePath), stateRoot: stateDir, key: key)
+
+        // Out files a person edited stand in for their artifacts, like overrides in the vidfile.
+        var edits: [OutputTree.Edit] = []
+        var ignored: [(edit: OutputTree.Edit, why: String)] = []
+        for e in tree.edits(hasher: hasher) {
+            if e.isView {
+                ignored.append((e, "a view of the script's fields; edit the field's own file (e.g. segments/01/narration.txt) instead"))
+            } else if let src = graph.sources[e.artifact], graph.producerOf[e.artifact] == nil {
+                let origin = project.overrides.first { ArtifactRef($0.artifact, $0.index) == src.artifact }
+                ignored.append((e, "\(project.vidfile)\(origin.map { ":\($0.span.start.line)" } ?? "") supplies \(e.artifact); edit it there"))
+            } else if graph.producerOf[e.artifact] != nil {
+                edits.append(e)
+            } else {
+                ignored.append((e, "\(e.artifact) is no longer part of this build"))
             }
-            forced.insert(id)
         }
+        if !edits.isEmpty {
+            var edited = project
+            let span = SourceSpan(SourceLocation(file: tree.relativeRoot, line: 0, column: 0))
+            for e in edits {
+                edited.overrides.append(ArtifactOverride(artifact: e.artifact.name, index: e.artifact.index,
+                                                         content: .file(tree.relativeRoot + "/" + e.path), span: span))
+            }
+            let (g1, d1) = Planner().plan(edited)
+            for d in d1.sorted where d.severity == .error { Output.err(renderer.render(d)) }
+            guard let g1 else { return nil }
+            graph = g1
+        }
+
+        var forced: Set<StepID> = []
+        guard let named = resolveSteps(o.forced, graph) else { return nil }
+        forced = graph.closure(downstreamOf: named)
         var table = ProviderTable.defaults
         let beside = project.folder + "/providers.yaml"
         if let file = o.providersFile ?? (FileManager.default.fileExists(atPath: beside) ? ProjectPaths.display(beside) : nil) {
@@ -99,7 +135,21 @@ struct Session {
         }
         let analysis = DirtyAnalysis.analyze(graph, store: store, hasher: hasher, forced: forced)
         if FileManager.default.fileExists(atPath: stateDir) { hasher.save() }
-        return Session(graph: graph, analysis: analysis, store: store, hasher: hasher, providers: table)
+        return Session(graph: graph, analysis: analysis, store: store, hasher: hasher, providers: table, stateDir: stateDir, key: key,
+                       tree: tree, edits: edits, ignoredEdits: ignored, forced: forced)
+    }
+
+    /// Steps named on the command line: `narration[3]`, or a producer's name for all its steps.
+    /// Nil after printing which name is unknown.
+    static func resolveSteps(_ names: [String], _ graph: BuildGraph) -> Set<StepID>? {
+        var out: Set<StepID> = []
+        for n in names {
+            if let id = StepID.parse(n), graph.step(id) != nil { out.insert(id); continue }
+            let all = graph.steps.filter { $0.id.producer == n }.map(\.id)
+            guard !all.isEmpty else { unknownStep(n, graph); return nil }
+            out.formUnion(all)
+        }
+        return out
     }
 
     static func unknownStep(_ name: String, _ graph: BuildGraph) {

@@ -34,7 +34,8 @@ struct RobustnessTests {
         let start = ContinuousClock.now
         let result = Checker(environment: [:]).check(path: path)
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .seconds(1), "\(label) took \(elapsed)")
+        // A hang guard, not a speed test (make bench measures speed): generous for a loaded CI machine.
+        #expect(elapsed < .seconds(10), "\(label) took \(elapsed)")
         // Whatever happened, every diagnostic is located or explains itself.
         for d in result.diagnostics.all { #expect(!d.message.isEmpty) }
     }

@@ -12,6 +12,13 @@ public struct ArtifactOverride: Sendable, Hashable {
     public var index: [Int]
     public var content: Content
     public var span: SourceSpan
+
+    public init(artifact: String, index: [Int], content: Content, span: SourceSpan) {
+        self.artifact = artifact
+        self.index = index
+        self.content = content
+        self.span = span
+    }
 }
 
 /// How many instances each dimension has, per parent instance.

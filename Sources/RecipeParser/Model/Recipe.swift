@@ -103,6 +103,12 @@ public struct ProviderRef: Sendable, Hashable, CustomStringConvertible {
     public var model: String
     public var span: SourceSpan
 
+    public init(family: String, model: String, span: SourceSpan = SourceSpan(SourceLocation(file: "<built-in>", line: 0, column: 0))) {
+        self.family = family
+        self.model = model
+        self.span = span
+    }
+
     public var description: String { "\(family)/\(model)" }
 }
 

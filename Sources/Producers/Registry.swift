@@ -1,0 +1,18 @@
+import Planner
+import RecipeParser
+
+/// The producer for a provider and kind: the local ones here; remote ones over HTTP.
+public enum ProducerRegistry {
+    public static func producer(for provider: ProviderRef, kind: ProducerKind) -> Producer? {
+        switch (provider.family, kind, provider.model) {
+        case ("local", .llm, "article"): return ArticleScript()
+        case ("local", .llm, "template"): return TemplateText()
+        case ("local", .tts, "espeak"): return EspeakSpeech()
+        case ("local", .image, "card"): return CardImage()
+        case ("local", .video, "card"): return CardVideo()
+        case ("local", .music, "tones"): return TonesMusic()
+        case ("file", _, _): return FileProducer()
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Planner
+
+/// A provider's limits: how many calls at once, and how many per minute.
+public struct PoolLimit: Sendable, Hashable, CustomStringConvertible {
+    public var concurrency: Int
+    /// Calls per minute; nil for no limit.
+    public var perMinute: Int?
+
+    public init(concurrency: Int, perMinute: Int? = nil) {
+        self.concurrency = concurrency
+        self.perMinute = perMinute
+    }
+
+    public var description: String { "\(concurrency)" + (perMinute.map { ",\($0)/min" } ?? "") }
+
+    /// Parses `4`, `4,60/min`, `,60/min`.
+    public static func parse(_ text: String, default d: PoolLimit) -> PoolLimit? {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard (1...2).contains(parts.count) else { return nil }
+        var out = d
+        if !parts[0].isEmpty {
+            guard let n = Int(parts[0]), n >= 1, n <= 1000 else { return nil }
+            out.concurrency = n
+        }
+        if parts.count == 2 {
+            var p = parts[1]
+            for suffix in ["/min", "/m", "rpm"] where p.hasSuffix(suffix) { p.removeLast(suffix.count) }
+            guard let n = Int(p), n >= 1, n <= 100_000 else { return nil }
+            out.perMinute = n
+        }
+        return out
+    }
+}
+
+/// A pool's state while running: calls in flight, and the start times of the last minute's
+/// calls. A call starts only if fewer than `perMinute` started in the 60 s before it, so no
+/// sliding minute ever sees more than the limit (a token bucket would let a burst through on top).
+struct Pool {
+    var limit: PoolLimit
+    var running = 0
+    var starts: [Double] = []
+
+    init(limit: PoolLimit) { self.limit = limit }
+
+    /// Takes a slot if one is free and the minute allows; else says how long until it does
+    /// (nil: wait for a running call to finish).
+    mutating func acquire(now: Double) -> (ok: Bool, wait: Double?) {
+        guard running < limit.concurrency else { return (false, nil) }
+        if let pm = limit.perMinute {
+            starts.removeAll { $0 <= now - 60 }
+            if starts.count >= pm { return (false, starts[starts.count - pm] + 60 - now + 0.001) }
+            starts.append(now)
+        }
+        running += 1
+        return (true, nil)
+    }
+
+    mutating func release() { running -= 1 }
+}

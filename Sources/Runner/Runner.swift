@@ -1,0 +1,442 @@
+import Foundation
+import Planner
+import Producers
+import RecipeParser
+
+/// How a build runs.
+public struct RunOptions: Sendable {
+    /// Build these steps and what they need; nil builds everything.
+    public var targets: Set<StepID>?
+    /// `-k`: after a failure, go on with the steps that do not depend on it.
+    public var keepGoing = false
+    /// `--force`: run these even if up to date (the CLI passes them with everything after them).
+    public var forced: Set<StepID> = []
+    /// `--pin`: keep these steps' last outputs even if their inputs changed.
+    public var pinned: Set<StepID> = []
+    /// `-j`: local steps at once (they share the machine's cores).
+    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    /// `--limit POOL=N[,M/min]`: a pool's limits over the provider table's.
+    public var limits: [String: PoolLimit] = [:]
+    /// Tries of a step after a transient failure, beyond the first.
+    public var retries = 3
+    /// Base of the exponential backoff, seconds.
+    public var backoff = 1.0
+    /// `-v`: print the commands producers run.
+    public var verbose = false
+
+    public init() {}
+}
+
+/// What became of one step in a build.
+public enum StepOutcome: Sendable {
+    case upToDate
+    /// Made before under the same fingerprint (a revert, or the same work elsewhere).
+    case reused
+    case pinned
+    case ran(seconds: Double, cost: Double, attempts: Int)
+    case failed(ProducerError)
+    case skipped(String)
+    case cancelled
+}
+
+/// Receives the build's progress; the CLI draws a status line or plain lines from it.
+public protocol RunReporter: AnyObject, Sendable {
+    func stepStarted(_ step: Step, reason: DirtyReason)
+    func stepFinished(_ step: Step, _ outcome: StepOutcome, done: Int, total: Int)
+    func log(_ line: String)
+    /// Called about twice a second while steps run.
+    func tick(running: [Step], done: Int, total: Int, elapsed: Double, spend: Double)
+}
+
+/// Runs a build graph in process: a step starts the moment its inputs exist and its provider's
+/// pool has room; each finished step is committed to the store (outputs as blobs, then the record)
+/// before anything depends on it, so a build stopped at any instant resumes without redoing it.
+public final class Runner: @unchecked Sendable {
+    let graph: BuildGraph
+    let store: FileStateStore
+    let hasher: FileHasher
+    let table: ProviderTable
+    let options: RunOptions
+    let reporter: RunReporter
+    let tmpRoot: String
+
+    private let cond = NSCondition()
+    // Everything below is guarded by `cond`.
+    private var analysis: DirtyAnalysis
+    private var waitingOn: [StepID: Int] = [:]
+    private var dependents: [StepID: [StepID]] = [:]
+    private var ready: Set<Int> = []
+    private var queued: [Int: DirtyReason] = [:]
+    private var running: [StepID: CancelToken] = [:]
+    private var events: [Event] = []
+    private var pools: [String: Pool] = [:]
+    private var cpu: Pool
+    public private(set) var outcomes: [StepID: StepOutcome] = [:]
+    private var reasons: [StepID: DirtyReason] = [:]
+    private var interrupted = false
+    private var failedAny = false
+    private var total = 0
+    private var done = 0
+    private var spend = 0.0
+    private let started = Date()
+
+    enum Event {
+        case finished(StepID, outputs: [ArtifactRef: String], seconds: Double, cost: Double, attempts: Int)
+        case failed(StepID, ProducerError)
+        case cancelled(StepID)
+    }
+
+    public init(graph: BuildGraph, store: FileStateStore, hasher: FileHasher, table: ProviderTable, options: RunOptions, reporter: RunReporter) {
+        self.graph = graph
+        self.store = store
+        self.hasher = hasher
+        self.table = table
+        self.options = options
+        self.reporter = reporter
+        self.tmpRoot = store.root + "/tmp"
+        self.analysis = DirtyAnalysis.start(graph, hasher: hasher)
+        self.cpu = Pool(limit: PoolLimit(concurrency: max(1, options.jobs)))
+    }
+
+    /// The content of every artifact known now (sources, up-to-date and finished outputs).
+    public var known: [ArtifactRef: String] { cond.withLock { analysis.known } }
+
+    /// Stops launching steps and cancels the running ones (Ctrl-C).
+    public func interrupt() {
+        cond.withLock {
+            interrupted = true
+            for t in running.values { t.cancel() }
+            cond.broadcast()
+        }
+    }
+
+    public var wasInterrupted: Bool { cond.withLock { interrupted } }
+
+    /// Runs the build to its end (or to the first failure without `-k`, or to an interrupt).
+    /// `expectedToRun` sizes the progress count; it shrinks as steps turn out to be up to date.
+    public func run(expectedToRun: Int) throws {
+        try ingestSources()
+        cleanTmp()
+        let scope = options.targets.map { graph.closure(upstreamOf: $0) } ?? Set(graph.steps.map(\.id))
+        cond.lock()
+        total = expectedToRun
+        for s in graph.steps where scope.contains(s.id) {
+            let deps = graph.dependencies(of: s)
+            waitingOn[s.id] = deps.count
+            for d in deps { dependents[d, default: []].append(s.id) }
+            if deps.isEmpty { ready.insert(graph.index[s.id]!) }
+        }
+        var lastTick = 0.0
+        while true {
+            while !events.isEmpty { handle(events.removeFirst()) }
+            var wake: Double?
+            if !interrupted && (!failedAny || options.keepGoing) {
+                evaluateReady()
+                wake = launch()
+            }
+            let stopping = interrupted || (failedAny && !options.keepGoing)
+            if running.isEmpty && events.isEmpty && (stopping || (ready.isEmpty && queued.isEmpty)) { break }
+            let now = Date().timeIntervalSince(started)
+            if now - lastTick >= 0.5 {
+                lastTick = now
+                let r = running.keys.sorted().compactMap(graph.step)
+                let (d, t, sp) = (done, total, spend)
+                cond.unlock()
+                reporter.tick(running: r, done: d, total: t, elapsed: now, spend: sp)
+                cond.lock()
+                continue
+            }
+            let wait = min(wake ?? 0.5, 0.5)
+            _ = cond.wait(until: Date().addingTimeInterval(max(0.01, wait)))
+        }
+        // Whatever never got to run says why.
+        for s in graph.steps where scope.contains(s.id) && outcomes[s.id] == nil {
+            outcomes[s.id] = .skipped(interrupted ? "interrupted" : "not started after a failure (use -k to keep going)")
+        }
+        cond.unlock()
+        cleanTmp()
+    }
+
+    /// Steps whose inputs all exist: decide, without running anything, whether each is up to date.
+    private func evaluateReady() {
+        var changed = true
+        while changed {
+            changed = false
+            for i in ready.sorted() {
+                ready.remove(i)
+                let step = graph.steps[i]
+                let status = analysis.evaluate(step, graph: graph, store: store, hasher: hasher, forced: options.forced)
+                switch status.state {
+                case .upToDate(let reused):
+                    if reused, let r = status.record {
+                        // The step's latest record becomes this one, so the next build finds it plainly up to date.
+                        try? store.append(StepRecord(step: step.id, fingerprint: r.fingerprint, description: step.description,
+                                                     inputs: status.inputHashes, outputs: r.outputs, seconds: 0, cost: 0))
+                    }
+                    complete(step, outcome: reused ? .reused : .upToDate, outputs: status.record.map { outputs(of: step, $0) } ?? [:])
+                    changed = true
+                case .dirty(let reason):
+                    if options.pinned.contains(step.id), let last = store.latest(step.id),
+                       step.outputs.allSatisfy({ last.outputs[step.relativeKey($0.artifact)].map(store.hasBlob) ?? false }) {
+                        complete(step, outcome: .pinned, outputs: outputs(of: step, last))
+                        changed = true
+                    } else {
+                        reasons[step.id] = reason
+                        queued[i] = reason
+                    }
+                }
+            }
+        }
+    }
+
+    private func outputs(of step: Step, _ r: StepRecord) -> [ArtifactRef: String] {
+        var out: [ArtifactRef: String] = [:]
+        for o in step.outputs { out[o.artifact] = r.outputs[step.relativeKey(o.artifact)] }
+        return out
+    }
+
+    /// Starts queued steps in graph order while their pools have room; returns when to look again
+    /// for a pool waiting on its per-minute limit.
+    private func launch() -> Double? {
+        var wake: Double?
+        let now = Date().timeIntervalSince(started)
+        for i in queued.keys.sorted() {
+            let step = graph.steps[i]
+            let name = ProviderTable.pool(step.provider)
+            var pool = pools[name] ?? Pool(limit: limit(for: step.provider, pool: name))
+            let local = step.provider.family == "local" || step.provider.family == "file"
+            if local && cpu.running >= cpu.limit.concurrency { continue }
+            let (ok, wait) = pool.acquire(now: now)
+            pools[name] = pool
+            guard ok else {
+                if let wait { wake = min(wake ?? wait, wait) }
+                continue
+            }
+            if local { _ = cpu.acquire(now: now) }
+            let reason = queued.removeValue(forKey: i)!
+            let token = CancelToken()
+            running[step.id] = token
+            reporter.stepStarted(step, reason: reason)
+            let job = makeJob(step, token: token)
+            let fingerprint = analysis.statuses[step.id]?.fingerprint ?? step.fingerprint(inputHashes: analysis.statuses[step.id]?.inputHashes ?? [:])
+            let inputs = analysis.statuses[step.id]?.inputHashes ?? [:]
+            let thread = Thread { [self] in self.work(step, job: job, fingerprint: fingerprint, inputHashes: inputs, pool: name) }
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        return wake
+    }
+
+    private func limit(for provider: ProviderRef, pool: String) -> PoolLimit {
+        if let l = options.limits[pool] ?? options.limits[provider.family] { return l }
+        let p = table.profile(provider)
+        return PoolLimit(concurrency: p.concurrency, perMinute: p.perMinute)
+    }
+
+    private func makeJob(_ step: Step, token: CancelToken) -> Job {
+        var inputs: [String: JobInput] = [:]
+        let recipe = graph.project.recipe
+        for i in step.inputs {
+            switch i.source {
+            case .value(let v): inputs[i.parameter] = .value(v)
+            case .unset: inputs[i.parameter] = .unset
+            case .file(let p): inputs[i.parameter] = .file(graph.project.folder + "/" + p)
+            case .artifacts(let refs, let gathered):
+                inputs[i.parameter] = .artifacts(refs.map {
+                    ArtifactFile(ref: $0, type: recipe.outputs[$0.name]?.output.type ?? .text, path: store.blobPath(analysis.known[$0] ?? "missing"))
+                }, gathered: gathered)
+            }
+        }
+        let dir = tmpRoot + "/" + step.id.description.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "-" } + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let verbose = options.verbose
+        let reporter = self.reporter
+        return Job(step: step, inputs: inputs, folder: graph.project.folder, render: graph.project.render, workDir: dir, cancel: token,
+                   log: { line in if verbose { reporter.log(line) } })
+    }
+
+    /// On a worker thread: run the producer (retrying transient failures), then commit its outputs.
+    private func work(_ step: Step, job: Job, fingerprint: String, inputHashes: [String: String], pool: String) {
+        let clock = Date()
+        var attempts = 0
+        let event: Event
+        defer {
+            try? FileManager.default.removeItem(atPath: job.workDir)
+            cond.withLock {
+                events.append(event)
+                cond.broadcast()
+            }
+        }
+        guard let producer = ProducerRegistry.producer(for: step.provider, kind: step.kind) else {
+            event = .failed(step.id, ProducerError("no producer for \(step.provider) (\(step.kind.rawValue))",
+                                                    help: "this version of vidmake has no \(step.provider) \(step.kind.rawValue) producer; pick another provider"))
+            return
+        }
+        while true {
+            attempts += 1
+            do {
+                try FileManager.default.createDirectory(atPath: job.workDir, withIntermediateDirectories: true)
+            } catch {
+                event = .failed(step.id, ProducerError("cannot create \(job.workDir): \(error.localizedDescription)"))
+                return
+            }
+            do {
+                CrashPoint.reach(.running)
+                let produced = try producer.run(job)
+                let outputs = try commit(step, produced, fingerprint: fingerprint, inputHashes: inputHashes, seconds: Date().timeIntervalSince(clock))
+                event = .finished(step.id, outputs: outputs, seconds: Date().timeIntervalSince(clock), cost: produced.cost, attempts: attempts)
+                return
+            } catch let e {
+                if e.cancelled || job.cancel.isCancelled { event = .cancelled(step.id); return }
+                guard e.transient, attempts <= options.retries else { event = .failed(step.id, e); return }
+                let delay = e.retryAfter ?? options.backoff * pow(2, Double(attempts - 1)) * Double.random(in: 0.75...1.25)
+                reporter.log("\(step.id): \(e.message); retrying in \(String(format: "%.1f", delay)) s (attempt \(attempts + 1) of \(options.retries + 1))")
+                try? FileManager.default.removeItem(atPath: job.workDir)
+                if !sleep(delay, unless: job.cancel) || !admitRetry(pool) { event = .cancelled(step.id); return }
+            }
+        }
+    }
+
+    /// Waits, interruptibly; false if cancelled meanwhile.
+    private func sleep(_ seconds: Double, unless token: CancelToken) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if token.isCancelled { return false }
+            Thread.sleep(forTimeInterval: min(0.05, end.timeIntervalSinceNow))
+        }
+        return !token.isCancelled
+    }
+
+    /// A retry is another call: it waits for the pool's per-minute limit like a first call.
+    private func admitRetry(_ pool: String) -> Bool {
+        while true {
+            let wait: Double? = cond.withLock {
+                if interrupted { return -1 }
+                guard var p = pools[pool], let pm = p.limit.perMinute else { return nil }
+                let now = Date().timeIntervalSince(started)
+                p.starts.removeAll { $0 <= now - 60 }
+                if p.starts.count >= pm { return p.starts[p.starts.count - pm] + 60 - now + 0.001 }
+                p.starts.append(now)
+                pools[pool] = p
+                return nil
+            }
+            guard let w = wait else { return true }
+            if w < 0 { return false }
+            Thread.sleep(forTimeInterval: min(w, 0.5))
+        }
+    }
+
+    /// Moves the outputs into the store, then appends the record: the record is the commit point.
+    private func commit(_ step: Step, _ produced: Produced, fingerprint: String, inputHashes: [String: String], seconds: Double) throws(ProducerError) -> [ArtifactRef: String] {
+        var hashes: [ArtifactRef: String] = [:]
+        var record: [String: String] = [:]
+        CrashPoint.reach(.beforeBlobs)
+        for o in step.outputs {
+            guard let path = produced.files[o.artifact] else {
+                throw ProducerError("\(step.provider) made no \(o.artifact) for \(step.id)")
+            }
+            var st = stat()
+            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+                throw ProducerError("\(step.provider) reported \(o.artifact) at \(path), but there is no file there")
+            }
+            if o.type.isFile && st.st_size == 0 { throw ProducerError("\(step.provider) made an empty file for \(o.artifact)") }
+            do {
+                let h = try store.adoptFile(path)
+                hashes[o.artifact] = h
+                record[step.relativeKey(o.artifact)] = h
+            } catch {
+                throw ProducerError("cannot store \(o.artifact): \(error)")
+            }
+        }
+        for (name, data) in produced.extras.sorted(by: { $0.key < $1.key }) {
+            do { record["#" + name] = try store.putBlob(data) } catch { throw ProducerError("cannot store \(name) of \(step.id): \(error)") }
+        }
+        let r = StepRecord(step: step.id, fingerprint: fingerprint, description: step.description, inputs: inputHashes,
+                           outputs: record, seconds: seconds, cost: produced.cost)
+        CrashPoint.reach(.beforeRecord)
+        if ProcessInfo.processInfo.environment["VIDMAKE_CRASH_AT"]?.hasPrefix("torn:") == true {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            if let line = try? encoder.encode(r) { CrashPoint.tear(line, into: store.recordsPath) }
+        }
+        do { try store.append(r) } catch { throw ProducerError("cannot record \(step.id): \(error)") }
+        CrashPoint.reach(.afterRecord)
+        return hashes
+    }
+
+    private func handle(_ e: Event) {
+        switch e {
+        case .finished(let id, let outputs, let seconds, let cost, let attempts):
+            release(id)
+            spend += cost
+            complete(graph.step(id)!, outcome: .ran(seconds: seconds, cost: cost, attempts: attempts), outputs: outputs)
+        case .failed(let id, let error):
+            release(id)
+            failedAny = true
+            finish(id, .failed(error))
+            for d in graph.closure(downstreamOf: [id]) where d != id && outcomes[d] == nil {
+                if let i = graph.index[d] { ready.remove(i); queued[i] = nil }
+                outcomes[d] = .skipped("needs \(id), which failed")
+            }
+        case .cancelled(let id):
+            release(id)
+            finish(id, .cancelled)
+        }
+    }
+
+    private func release(_ id: StepID) {
+        guard let step = graph.step(id) else { return }
+        running[id] = nil
+        pools[ProviderTable.pool(step.provider)]?.release()
+        if step.provider.family == "local" || step.provider.family == "file" { cpu.release() }
+    }
+
+    private func finish(_ id: StepID, _ outcome: StepOutcome) {
+        outcomes[id] = outcome
+        guard let step = graph.step(id) else { return }
+        if case .ran = outcome { done += 1 } else if case .failed = outcome { done += 1 }
+        let (d, t) = (done, total)
+        cond.unlock()
+        reporter.stepFinished(step, outcome, done: d, total: t)
+        cond.lock()
+    }
+
+    /// A step's outputs exist: its dependents may become ready.
+    private func complete(_ step: Step, outcome: StepOutcome, outputs: [ArtifactRef: String]) {
+        for (ref, h) in outputs { analysis.learn(ref, hash: h) }
+        switch outcome {
+        case .ran: break
+        default: total = max(done, total - (reasons[step.id] == nil && expectedDirty(step) ? 1 : 0))
+        }
+        finish(step.id, outcome)
+        for d in dependents[step.id] ?? [] {
+            guard let n = waitingOn[d] else { continue }
+            waitingOn[d] = n - 1
+            if n - 1 == 0, outcomes[d] == nil, let i = graph.index[d] { ready.insert(i) }
+        }
+    }
+
+    /// Counted in the expected total: every step the first analysis did not find up to date.
+    private func expectedDirty(_ step: Step) -> Bool { expected.contains(step.id) }
+    public var expected: Set<StepID> = []
+
+    /// Sources (the vidfile's overrides, edited out files) go into the store, so that producers
+    /// read every artifact the same way.
+    private func ingestSources() throws {
+        for (ref, source) in graph.sources.sorted(by: { $0.key < $1.key }) {
+            guard let hash = analysis.known[ref], !store.hasBlob(hash) else { continue }
+            switch source.content {
+            case .text(let t): try store.putBlob(Data(t.utf8))
+            case .file(let p): _ = try store.importFile(graph.project.folder + "/" + p, hash: hash)
+            }
+        }
+    }
+
+    /// Work folders of a build that was killed are garbage once no build holds the lock.
+    private func cleanTmp() {
+        try? FileManager.default.removeItem(atPath: tmpRoot)
+    }
+
+    public var spent: Double { cond.withLock { spend } }
+    public var statuses: [StepID: StepStatus] { cond.withLock { analysis.statuses } }
+    public var dirtyReasons: [StepID: DirtyReason] { cond.withLock { reasons } }
+}

@@ -1,0 +1,277 @@
+import Foundation
+import Planner
+import Producers
+import RecipeParser
+import Runner
+
+/// `vidmake build FILE [STEP…]`: run what is out of date, in process.
+enum BuildCommand {
+    static let command = Command(
+        name: "build",
+        summary: "Build the video: run every step that is out of date",
+        usage: "vidmake build [-n] [-k] [-j N] [--limit POOL=N[,M/min]]… [--force STEP]… [--pin STEP]… [-v] FILE [STEP…]",
+        details: """
+        Runs the steps whose inputs or definitions changed since they last ran, each as soon as
+        its inputs exist and its provider's pool has room, and records every finished step in
+        the state store (.vidmake beside the vidfile). A build that stops for any reason — a
+        failure, Ctrl-C, a killed process — resumes where it stopped and never redoes a step
+        that had finished. The artifacts appear under out/NAME/ with readable names; a file
+        you edit there is used in place of what vidmake made (delete it to go back).
+
+        STEP names a step (narration[3]) or a producer (narration: all its steps); the build
+        then makes those and what they need, nothing else.
+
+        Options:
+          -n, --dry-run        Show what would run, run nothing
+          -k, --keep-going     After a failure, go on with the steps that do not need it
+          -j, --jobs N         Local steps at once (default: the number of cores)
+          --limit POOL=SPEC    A provider pool's limits, e.g. openai=4,60/min or local/espeak=1
+          --force STEP         Run STEP and everything after it even if up to date
+          --pin STEP           Keep STEP's last outputs even if its inputs changed
+          --retries N          Tries after a transient failure (default 3)
+          -v, --verbose        Print each step and each command it runs
+          --set NAME=VALUE     Override an input for this run
+          --state DIR          The state store (default: .vidmake beside the vidfile)
+          --providers FILE     Latency, price and limits per provider
+
+        Exit status: 0 built, 1 a step failed (or the vidfile is invalid), 130 interrupted.
+        """,
+        run: run)
+
+    struct Flags {
+        var dryRun = false
+        var keepGoing = false
+        var verbose = false
+        var jobs: Int?
+        var limits: [String: String] = [:]
+        var pins: [String] = []
+        var retries: Int?
+    }
+
+    static func run(_ args: inout Arguments) -> Int32 {
+        var o = Session.Options()
+        var f = Flags()
+        var words: [String] = []
+        do throws(UsageError) {
+            while let a = args.next() {
+                if try Session.parseCommon(a, &args, into: &o) { continue }
+                switch a {
+                case "-n", "--dry-run": f.dryRun = true
+                case "-k", "--keep-going": f.keepGoing = true
+                case "-v", "--verbose": f.verbose = true
+                case "-j", "--jobs":
+                    guard let v = args.next(), let n = Int(v), n >= 1, n <= 256 else { throw UsageError(message: "-j needs a number of jobs from 1 to 256") }
+                    f.jobs = n
+                case "--retries":
+                    guard let v = args.next(), let n = Int(v), n >= 0, n <= 20 else { throw UsageError(message: "--retries needs a number from 0 to 20") }
+                    f.retries = n
+                case "--limit":
+                    guard let v = args.next(), let eq = v.firstIndex(of: "="), eq != v.startIndex else {
+                        throw UsageError(message: "--limit needs POOL=N[,M/min], e.g. --limit openai=4,60/min")
+                    }
+                    f.limits[String(v[..<eq])] = String(v[v.index(after: eq)...])
+                case "--pin":
+                    guard let v = args.next() else { throw UsageError(message: "--pin needs a step, e.g. image[3][2]") }
+                    f.pins.append(v)
+                default:
+                    if a.hasPrefix("-j"), let n = Int(a.dropFirst(2)), n >= 1 { f.jobs = n; continue }
+                    if a.hasPrefix("-") { throw UsageError(message: "unknown option '\(a)'") }
+                    words.append(a)
+                }
+            }
+            guard !words.isEmpty else { throw UsageError(message: "no vidfile given") }
+        } catch {
+            return Output.usageError(error.message, command)
+        }
+        let file = words[0]
+        guard let session = Session.open(file, o) else { return ExitCode.failure }
+        let g = session.graph
+
+        var options = RunOptions()
+        options.keepGoing = f.keepGoing
+        options.verbose = f.verbose
+        options.forced = session.forced
+        if let j = f.jobs { options.jobs = j }
+        if let r = f.retries { options.retries = r }
+        for (pool, spec) in f.limits {
+            let known = Set(g.steps.map { ProviderTable.pool($0.provider) } + g.steps.map(\.provider.family))
+            guard known.contains(pool) else {
+                var msg = "vidmake build: --limit: no pool '\(pool)' in this build"
+                if let s = Spelling.suggest(pool, from: Array(known)) { msg += "; did you mean '\(s)'?" } else { msg += "; pools: " + known.sorted().joined(separator: ", ") }
+                Output.err(msg)
+                return ExitCode.usage
+            }
+            let profile = session.providers.entries[pool] ?? ProviderProfile(latency: 1, price: 0, concurrency: 1)
+            guard let l = PoolLimit.parse(spec, default: PoolLimit(concurrency: profile.concurrency, perMinute: profile.perMinute)) else {
+                return Output.usageError("--limit \(pool)=\(spec): write N calls at once and/or M per minute, e.g. 4,60/min", command)
+            }
+            options.limits[pool] = l
+        }
+        guard let pins = Session.resolveSteps(f.pins, g) else { return ExitCode.usage }
+        options.pinned = pins
+        if words.count > 1 {
+            guard let targets = Session.resolveSteps(Array(words.dropFirst()), g) else { return ExitCode.usage }
+            options.targets = targets
+        }
+        let scope = options.targets.map { g.closure(upstreamOf: $0) } ?? Set(g.steps.map(\.id))
+        let expected = Set(session.dirty.map(\.id)).intersection(scope).subtracting(pins)
+        let estimate = Estimate.of(g, running: expected, table: session.providers)
+
+        for (e, why) in session.ignoredEdits { Output.err("warning: \(session.tree.relativeRoot)/\(e.path) was edited, but it is not used: \(why)") }
+        for e in session.edits { Output.err("note: using your edit of \(session.tree.relativeRoot)/\(e.path) for \(e.artifact) (delete the file to go back)") }
+
+        if f.dryRun {
+            return dryRun(session, expected: expected, estimate: estimate)
+        }
+
+        let lock: BuildLock
+        do { lock = try BuildLock(root: session.stateDir, key: session.key) } catch {
+            Output.err("vidmake build: \(error)")
+            return ExitCode.failure
+        }
+        _ = lock
+
+        let started = Date()
+        let reporter = BuildReporter(terminal: isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb",
+                                     verbose: f.verbose, estimate: estimate.cost)
+        let runner = Runner(graph: g, store: session.store, hasher: session.hasher, table: session.providers, options: options, reporter: reporter)
+        runner.expected = expected
+        let signals = SignalTrap { runner.interrupt() }
+        var storeError: String?
+        do { try runner.run(expectedToRun: expected.count) } catch { storeError = "\(error)" }
+        signals.release()
+        reporter.finish()
+
+        // The readable tree follows the store.
+        var tree = OutputTree.Report()
+        do { tree = try session.tree.materialize(g, known: runner.known, store: session.store, hasher: session.hasher) } catch {
+            Output.err("vidmake build: cannot update \(session.tree.relativeRoot): \(error)")
+        }
+        for k in tree.kept where !session.edits.contains(where: { $0.path == k }) && !session.ignoredEdits.contains(where: { $0.edit.path == k }) {
+            Output.err("warning: left \(session.tree.relativeRoot)/\(k) alone: vidmake did not write it (move it away to let the build write there)")
+        }
+        session.hasher.save()
+
+        let revision = Self.revision(session, runner: runner, started: started, scope: scope)
+        do { try RevisionLog(root: session.stateDir, key: session.key).append(revision) } catch {
+            Output.err("vidmake build: cannot write the revision log: \(error)")
+        }
+        summarize(revision, session: session, runner: runner, tree: tree)
+        if let storeError { Output.err("vidmake build: \(storeError)"); return ExitCode.failure }
+        if runner.wasInterrupted { return 130 }
+        return revision.failed.isEmpty ? ExitCode.ok : ExitCode.failure
+    }
+
+    static func dryRun(_ session: Session, expected: Set<StepID>, estimate: Estimate) -> Int32 {
+        let g = session.graph
+        if expected.isEmpty {
+            Output.out("nothing to do: all \(g.steps.count) steps are up to date")
+            return ExitCode.ok
+        }
+        Output.out("would run \(expected.count) of \(g.steps.count) steps (estimated \(money(estimate.cost)), \(clock(estimate.seconds))):")
+        for s in g.steps where expected.contains(s.id) {
+            let why = session.analysis.statuses[s.id].flatMap { if case .dirty(let r) = $0.state { return r.description } else { return nil } } ?? ""
+            Output.out("  \(s.kind.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(s.id.description.padding(toLength: 18, withPad: " ", startingAt: 0)) \(s.provider.description.padding(toLength: 16, withPad: " ", startingAt: 0)) \(why)")
+        }
+        Output.out("(steps after a rebuilt input run only if that input's content changes)")
+        return ExitCode.ok
+    }
+
+    static func revision(_ session: Session, runner: Runner, started: Date, scope: Set<StepID>) -> Revision {
+        let g = session.graph
+        var ran: [Revision.Ran] = []
+        var reused: [String] = []
+        var skipped: [Revision.Skipped] = []
+        var failed: [Revision.Failed] = []
+        var pinned: [String] = []
+        var upToDate = 0
+        var byProvider: [String: Double] = [:]
+        let reasons = runner.dirtyReasons
+        for s in g.steps where scope.contains(s.id) {
+            switch runner.outcomes[s.id] {
+            case .ran(let seconds, let cost, let attempts)?:
+                ran.append(Revision.Ran(step: s.id.description, provider: s.provider.description, reason: reasons[s.id]?.description ?? "",
+                                        seconds: (seconds * 1000).rounded() / 1000, cost: cost, attempts: attempts))
+                byProvider[s.provider.description, default: 0] += cost
+            case .upToDate?: upToDate += 1
+            case .reused?: reused.append(s.id.description)
+            case .pinned?: pinned.append(s.id.description)
+            case .failed(let e)?: failed.append(Revision.Failed(step: s.id.description, provider: s.provider.description, message: e.description))
+            case .skipped(let why)?: skipped.append(Revision.Skipped(step: s.id.description, why: why))
+            case .cancelled?: skipped.append(Revision.Skipped(step: s.id.description, why: "cancelled"))
+            case nil: skipped.append(Revision.Skipped(step: s.id.description, why: "not reached"))
+            }
+        }
+        let vidfileHash = SHA256.hex(fileAt: g.project.vidfilePath) ?? ""
+        let result = runner.wasInterrupted ? "interrupted" : failed.isEmpty ? "ok" : "failed"
+        return Revision(number: RevisionLog(root: session.stateDir, key: session.key).nextNumber(), result: result,
+                        started: started.timeIntervalSince1970, seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000,
+                        vidfile: vidfileHash, executed: ran, upToDate: upToDate, reused: reused, skipped: skipped, failed: failed,
+                        pinned: pinned, edits: session.edits.map { session.tree.relativeRoot + "/" + $0.path },
+                        spend: runner.spent, spendByProvider: byProvider)
+    }
+
+    static func summarize(_ r: Revision, session: Session, runner: Runner, tree: OutputTree.Report) {
+        let g = session.graph
+        for f in r.failed {
+            Output.err("error: \(f.step) (\(f.provider)) failed: \(f.message)")
+        }
+        let notStarted = r.skipped.filter { !$0.why.hasPrefix("needs ") }.count
+        if !r.failed.isEmpty {
+            let blocked = r.skipped.filter { $0.why.hasPrefix("needs ") }.count
+            var line = "vidmake build: \(r.failed.count) step\(r.failed.count == 1 ? "" : "s") failed"
+            if blocked > 0 { line += ", \(blocked) after \(r.failed.count == 1 ? "it" : "them") skipped" }
+            if notStarted > 0 { line += ", \(notStarted) not started (-k goes on with independent steps)" }
+            Output.err(line + "; the \(r.executed.count) that finished are kept, and the next build resumes")
+        }
+        if r.result == "interrupted" {
+            Output.err("vidmake build: interrupted; \(r.executed.count) steps finished and are kept, \(r.skipped.count) left for the next build")
+            return
+        }
+        let time = String(format: "%.2fs", r.seconds)
+        if r.executed.isEmpty && r.failed.isEmpty {
+            var line = "nothing to do: all \(g.steps.count) steps up to date"
+            if !r.reused.isEmpty { line = "nothing to run: \(r.reused.count) step\(r.reused.count == 1 ? "" : "s") reused from the store, the rest up to date" }
+            if tree.written > 0 { line += "; restored \(tree.written) files in \(session.tree.relativeRoot)" }
+            Output.out("\(line) (\(time))")
+            return
+        }
+        guard r.failed.isEmpty else { return }
+        var parts = ["ran \(r.executed.count) step\(r.executed.count == 1 ? "" : "s")"]
+        if !r.reused.isEmpty { parts.append("reused \(r.reused.count)") }
+        if r.upToDate > 0 { parts.append("\(r.upToDate) up to date") }
+        if !r.pinned.isEmpty { parts.append("\(r.pinned.count) pinned") }
+        Output.out("built \(session.tree.relativeRoot): " + parts.joined(separator: ", ") + " in \(time), spent \(money(r.spend))")
+    }
+}
+
+/// Ctrl-C (and SIGTERM) during a build: the first stops launching and cancels the running steps;
+/// a second one exits at once (the store is consistent at every instant).
+final class SignalTrap: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    private let lock = NSLock()
+    private var count = 0
+
+    init(_ handler: @escaping @Sendable () -> Void) {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { [self] in
+                let n = lock.withLock { count += 1; return count }
+                if n == 1 {
+                    FileHandle.standardError.write(Data("\r\u{1B}[Kvidmake: stopping (press Ctrl-C again to quit at once)\n".utf8))
+                    handler()
+                } else {
+                    _exit(130)
+                }
+            }
+            s.resume()
+            sources.append(s)
+        }
+    }
+
+    func release() {
+        for s in sources { s.cancel() }
+        for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_DFL) }
+    }
+}

@@ -1,0 +1,374 @@
+import Foundation
+import XCTest
+import Planner
+@testable import Producers
+import RecipeParser
+
+/// `local/article`, the offline script producer, run on the civil war example and on small
+/// articles made to show one behaviour each.
+final class ArticleTests: XCTestCase {
+    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("examples/civilwar/article.md").path
+    static let style = "archival photograph, sepia"
+
+    private var dirs: [String] = []
+
+    override func tearDown() {
+        for dir in dirs { try? FileManager.default.removeItem(atPath: dir) }
+        dirs = []
+        super.tearDown()
+    }
+
+    // MARK: Helpers
+
+    private func tempDir() -> String {
+        let dir = NSTemporaryDirectory() + "vidmake-article-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        dirs.append(dir)
+        return dir
+    }
+
+    /// The recipe's script outputs for `segments` segments of `images` images each, less `without`.
+    private func outputs(segments: Int, images: Int = 2, without: Set<ArtifactRef> = []) -> [Step.Output] {
+        var refs = [ArtifactRef("title"), ArtifactRef("summary")]
+        for s in 1...segments {
+            refs.append(ArtifactRef("narration", [s]))
+            for i in 1...images { refs.append(ArtifactRef("image_prompt", [s, i])) }
+            refs.append(ArtifactRef("motion_prompt", [s]))
+        }
+        return refs.filter { !without.contains($0) }.map { Step.Output(artifact: $0, type: .text) }
+    }
+
+    private func job(source: JobInput, seconds: Double = 60, outputs: [Step.Output], audience: String = "general",
+                     inquiry: String = "Tell me about the American Civil War", options: [String: Value] = [:]) -> Job {
+        let inputs: [String: JobInput] = [
+            "inquiry": .value(.text(inquiry)),
+            "source": source,
+            "audience": .value(.text(audience)),
+            "language": .value(.text("en")),
+            "duration": .value(.duration(TimeSpan(seconds: seconds))),
+            "style": .value(.text(Self.style)),
+            "images_per_segment": .value(.int(2)),
+        ]
+        let stepInputs = inputs.keys.sorted().map { name -> StepInput in
+            switch inputs[name] {
+            case .value(let v)?: return StepInput(parameter: name, source: .value(v))
+            case .file(let path)?: return StepInput(parameter: name, source: .file(path))
+            default: return StepInput(parameter: name, source: .unset)
+            }
+        }
+        let step = Step(id: StepID("script"), kind: .llm, provider: ProviderRef(family: "local", model: "article"),
+                        inputs: stepInputs, outputs: outputs, options: options)
+        return Job(step: step, inputs: inputs, folder: (Self.example as NSString).deletingLastPathComponent,
+                   render: RenderSettings(), workDir: tempDir())
+    }
+
+    private func article(_ text: String) -> JobInput {
+        let path = tempDir() + "/article.md"
+        XCTAssert(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
+        return .file(path)
+    }
+
+    /// Runs a job; the texts it wrote, by artifact.
+    private func run(_ job: Job) throws -> [ArtifactRef: String] {
+        let produced = try ArticleScript().run(job)
+        var texts: [ArtifactRef: String] = [:]
+        for (ref, path) in produced.files {
+            texts[ref] = try String(contentsOfFile: path, encoding: .utf8)
+        }
+        return texts
+    }
+
+    private func narrations(_ texts: [ArtifactRef: String], _ segments: Int) -> [String] {
+        (1...segments).compactMap { texts[ArtifactRef("narration", [$0])] }
+    }
+
+    private func words(_ text: String) -> Int { text.split(whereSeparator: \.isWhitespace).count }
+
+    /// The text with whitespace collapsed, for finding narration in it.
+    private func flat(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+
+    private func endsSentence(_ text: String) -> Bool {
+        let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: "\"'”’)"))
+        return [".", "!", "?"].contains(trimmed.last.map(String.init) ?? "")
+    }
+
+    // MARK: The example
+
+    func testExampleMakesExactlyTheRequestedFiles() throws {
+        let outputs = outputs(segments: 6)
+        let job = job(source: .file(Self.example), outputs: outputs)
+        let texts = try run(job)
+        XCTAssertEqual(Set(texts.keys), Set(outputs.map(\.artifact)))
+        let written = try FileManager.default.contentsOfDirectory(atPath: job.workDir)
+        XCTAssertEqual(written.count, outputs.count, "no other files in the work folder: \(written.sorted())")
+        for (ref, text) in texts {
+            XCTAssertFalse(text.isEmpty, "\(ref) is empty")
+            XCTAssertEqual(text, text.trimmingCharacters(in: .whitespacesAndNewlines), "\(ref) is not trimmed")
+        }
+        XCTAssertEqual(texts[ArtifactRef("title")], "The American Civil War")
+    }
+
+    func testExampleNarrationFillsTenSecondSegmentsInArticleOrder() throws {
+        let texts = try run(job(source: .file(Self.example), outputs: outputs(segments: 6)))
+        let narration = narrations(texts, 6)
+        XCTAssertEqual(narration.count, 6)
+        let source = flat(try String(contentsOfFile: Self.example, encoding: .utf8))
+        var last = source.startIndex
+        for (s, text) in narration.enumerated() {
+            let n = words(text)
+            XCTAssert((15...32).contains(n), "narration[\(s + 1)] has \(n) words, for a budget of 25: \(text)")
+            XCTAssert(endsSentence(text), "narration[\(s + 1)] does not end a sentence: \(text)")
+            // Extractive: the article's own words (a sentence cut short has its own closing period).
+            let body = String(text.dropLast())
+            guard let found = source.range(of: body, range: last..<source.endIndex) else {
+                return XCTFail("narration[\(s + 1)] is not the article's text, after the segment before: \(text)")
+            }
+            last = found.upperBound
+        }
+        XCTAssert(narration[0].hasPrefix("Between 1861 and 1865"), "the first segment is the article's lead: \(narration[0])")
+        XCTAssert(narration[5].hasSuffix("long after the guns fell silent."), "the last segment closes: \(narration[5])")
+    }
+
+    func testExampleImagePromptsEndWithTheStyleAndDiffer() throws {
+        let texts = try run(job(source: .file(Self.example), outputs: outputs(segments: 6)))
+        var prompts: [String] = []
+        for s in 1...6 {
+            let first = try XCTUnwrap(texts[ArtifactRef("image_prompt", [s, 1])])
+            let second = try XCTUnwrap(texts[ArtifactRef("image_prompt", [s, 2])])
+            XCTAssertNotEqual(first, second, "segment \(s)")
+            prompts += [first, second]
+            let motion = try XCTUnwrap(texts[ArtifactRef("motion_prompt", [s])])
+            XCTAssert(motion.hasSuffix(", " + Self.style) && motion.hasPrefix("Slow "), motion)
+        }
+        XCTAssertEqual(prompts.count, 12)
+        for prompt in prompts {
+            XCTAssert(prompt.hasSuffix(", " + Self.style), prompt)
+            XCTAssertGreaterThan(words(prompt), words(Self.style) + 2, prompt)
+            XCTAssertFalse(prompt.contains("\n"), prompt)
+        }
+    }
+
+    func testFiveImagesOfASegmentAreAllDifferent() throws {
+        let texts = try run(job(source: .file(Self.example), outputs: outputs(segments: 6, images: 5)))
+        for s in 1...6 {
+            let prompts = (1...5).compactMap { texts[ArtifactRef("image_prompt", [s, $0])] }
+            XCTAssertEqual(Set(prompts).count, 5, "segment \(s): \(prompts)")
+        }
+    }
+
+    func testTitleAndSummaryAlone() throws {
+        let outputs = [Step.Output(artifact: ArtifactRef("title"), type: .text), Step.Output(artifact: ArtifactRef("summary"), type: .text)]
+        let texts = try run(job(source: .file(Self.example), outputs: outputs))
+        XCTAssertEqual(Set(texts.keys), [ArtifactRef("title"), ArtifactRef("summary")])
+        let summary = try XCTUnwrap(texts[ArtifactRef("summary")])
+        let source = flat(try String(contentsOfFile: Self.example, encoding: .utf8))
+        XCTAssertEqual(ArticleScript.Sentences.split(summary).count, 2, summary)
+        for sentence in ArticleScript.Sentences.split(summary) { XCTAssert(source.contains(sentence), sentence) }
+    }
+
+    func testExampleIsDeterministic() throws {
+        let outputs = outputs(segments: 6)
+        let a = try run(job(source: .file(Self.example), outputs: outputs))
+        let b = try run(job(source: .file(Self.example), outputs: outputs))
+        XCTAssertEqual(a, b)
+    }
+
+    /// The vidfile overrides narration[3]: the step does not make it, but segment 3 still takes its
+    /// part of the article, so the other segments say what they would have said.
+    func testOverriddenNarrationKeepsTheOtherSegments() throws {
+        let all = try run(job(source: .file(Self.example), outputs: outputs(segments: 6)))
+        let outputs = outputs(segments: 6, without: [ArtifactRef("narration", [3])])
+        let some = try run(job(source: .file(Self.example), outputs: outputs))
+        XCTAssertEqual(Set(some.keys), Set(outputs.map(\.artifact)))
+        XCTAssertNil(some[ArtifactRef("narration", [3])])
+        for s in [1, 2, 4, 5, 6] { XCTAssertEqual(some[ArtifactRef("narration", [s])], all[ArtifactRef("narration", [s])]) }
+        XCTAssertEqual(some[ArtifactRef("image_prompt", [3, 1])], all[ArtifactRef("image_prompt", [3, 1])])
+    }
+
+    func testWordsPerMinuteSetsTheBudget() throws {
+        let texts = try run(job(source: .file(Self.example), outputs: outputs(segments: 6),
+                                options: ["words_per_minute": .int(300)]))
+        let counts = narrations(texts, 6).map(words)
+        XCTAssertGreaterThan(counts.reduce(0, +), 6 * 35, "\(counts)")
+    }
+
+    func testKidsGetShorterSentences() throws {
+        let general = narrations(try run(job(source: .file(Self.example), outputs: outputs(segments: 6))), 6)
+        let kids = narrations(try run(job(source: .file(Self.example), outputs: outputs(segments: 6), audience: "kids")), 6)
+        func meanSentence(_ texts: [String]) -> Double {
+            let sentences = texts.flatMap { $0.split(separator: ".").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty } }
+            return Double(texts.map(words).reduce(0, +)) / Double(sentences.count)
+        }
+        XCTAssertLessThan(meanSentence(kids), meanSentence(general))
+    }
+
+    // MARK: Failing clearly
+
+    func testMissingSourceSaysWhatToDo() throws {
+        XCTAssertThrowsError(try run(job(source: .unset, outputs: outputs(segments: 6)))) { error in
+            let e = error as? ProducerError
+            XCTAssertEqual(e?.message, "local/article narrates a source text, and this vidfile sets none")
+            XCTAssert(e?.help?.contains("source: article.md") == true)
+            XCTAssert(e?.help?.contains("provider") == true)
+        }
+        XCTAssertThrowsError(try run(job(source: article("  \n\n "), outputs: outputs(segments: 6))))
+        XCTAssertThrowsError(try run(job(source: article("# Only a heading\n\n---\n"), outputs: outputs(segments: 6)))) { error in
+            XCTAssertEqual((error as? ProducerError)?.message, "local/article found no sentences to narrate in the source")
+        }
+    }
+
+    func testUnknownOutputsAreNamed() throws {
+        let outputs = outputs(segments: 1) + [Step.Output(artifact: ArtifactRef("quiz", [1]), type: .text),
+                                              Step.Output(artifact: ArtifactRef("title_card"), type: .image)]
+        XCTAssertThrowsError(try run(job(source: .file(Self.example), outputs: outputs))) { error in
+            let message = (error as? ProducerError)?.message ?? ""
+            XCTAssert(message.contains("quiz[1]") && message.contains("title_card (image)"), message)
+            XCTAssert(message.contains("narration[segment]"), message)
+        }
+    }
+
+    // MARK: Short and long articles
+
+    /// A short article for a long video: its sentences are split at clause breaks so that each of
+    /// the 30 segments has something of its own to say, in order, never repeated.
+    func testShortArticleIsSplitIntoClauses() throws {
+        let sentences = (1...20).map {
+            "In year \($0) the village of Ashford built bridge number \($0) over the river, and its farmers carried load \($0) across it to market."
+        }
+        let texts = try run(job(source: article(sentences.joined(separator: " ")), seconds: 300, outputs: outputs(segments: 30)))
+        let narration = narrations(texts, 30)
+        XCTAssertEqual(narration.count, 30)
+        XCTAssertEqual(Set(narration).count, 30, "no segment repeats another")
+        var numbers: [Int] = []
+        for text in narration {
+            XCTAssert(endsSentence(text), text)
+            XCTAssert(text.first?.isUppercase == true, text)
+            XCTAssertGreaterThanOrEqual(words(text), 5, text)
+            numbers += text.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .punctuationCharacters)) }
+        }
+        XCTAssertEqual(numbers, numbers.sorted(), "in the article's order")
+        XCTAssertEqual(Set(numbers), Set(1...20), "the whole article is told")
+    }
+
+    func testTooShortArticleSaysHowLongAVideoItCanFill() throws {
+        let source = article("The bridge opened in 1901. Farmers crossed it.")
+        XCTAssertThrowsError(try run(job(source: source, seconds: 300, outputs: outputs(segments: 30)))) { error in
+            let e = error as? ProducerError
+            XCTAssert(e?.message.contains("cannot narrate 30 segments") == true, e?.message ?? "")
+            XCTAssertEqual(e?.help, "set `duration:` to 20s or less, or give a longer `source:`")
+        }
+    }
+
+    func testOneMegabyteArticleIsQuick() throws {
+        let base = try String(contentsOfFile: Self.example, encoding: .utf8)
+        var text = ""
+        var copy = 0
+        while text.utf8.count < 1_000_000 {
+            copy += 1
+            text += base.replacingOccurrences(of: "# The American Civil War", with: "## Part \(copy)") + "\n\n"
+        }
+        let job = job(source: article(text), outputs: outputs(segments: 6))
+        let start = Date()
+        let texts = try run(job)
+        let seconds = Date().timeIntervalSince(start)
+        XCTAssertEqual(narrations(texts, 6).count, 6)
+        XCTAssertLessThan(seconds, 1.0, "a 1 MB article took \(seconds) s")
+    }
+
+    // MARK: Text handling
+
+    func testAbbreviationsAndInitialsDoNotEndSentences() {
+        let text = """
+            Ulysses S. Grant led the U.S. Army to victory. Gen. Grant met Robert E. Lee at 3.5 miles from the town. \
+            Mr. Lincoln asked, "Is it over?" he said. Dr. Mudd, Lt. Col. Smith, etc. came too. \
+            She said "the end." Then the guns fell silent... Was it over? It was! They moved to the U.S. The war was over.
+            """
+        XCTAssertEqual(ArticleScript.Sentences.split(text), [
+            "Ulysses S. Grant led the U.S. Army to victory.",
+            "Gen. Grant met Robert E. Lee at 3.5 miles from the town.",
+            "Mr. Lincoln asked, \"Is it over?\" he said.",
+            "Dr. Mudd, Lt. Col. Smith, etc. came too.",
+            "She said \"the end.\"",
+            "Then the guns fell silent...",
+            "Was it over?",
+            "It was!",
+            "They moved to the U.S.",
+            "The war was over.",
+        ])
+    }
+
+    func testMarkdownIsReducedToPlainParagraphs() {
+        let markdown = """
+            ---
+            author: someone
+            ---
+            # The *Great* War
+
+            Intro with **bold**, _emphasis_, `code`, a [link](https://example.com "title") and an \
+            ![photo](img.png) image.[^1] <b>Tagged</b> &amp; escaped \\*stars\\*, snake_case stays.
+            <!-- a comment
+            over lines -->
+            ## A subheading
+
+            > A quoted
+            > paragraph
+
+            - first item
+            - second item:
+            1. numbered item
+
+            ```swift
+            let code = "dropped"
+            ```
+
+            | a | b |
+            |---|---|
+
+            [^1]: A footnote.
+            [ref]: https://example.com
+            Second Title
+            ============
+            Last words
+            """
+        let text = ArticleScript.MarkdownText(markdown)
+        XCTAssertEqual(text.title, "The Great War")
+        XCTAssertEqual(text.paragraphs, [
+            "Intro with bold, emphasis, code, a link and an image. Tagged & escaped *stars*, snake_case stays.",
+            "A quoted paragraph.",
+            "first item.",
+            "second item.",
+            "numbered item.",
+            "Last words.",
+        ])
+    }
+
+    func testLongSentenceIsCutAtAClauseBoundary() throws {
+        let long = "The army marched for many days across the wide and muddy plains of the west, "
+            + "while the supply wagons fell further and further behind the long columns of tired men."
+        let texts = try run(job(source: article(long + " The end came soon after that."), seconds: 8,
+                                outputs: [Step.Output(artifact: ArtifactRef("narration", [1]), type: .text)]))
+        XCTAssertEqual(texts[ArtifactRef("narration", [1])],
+                       "The army marched for many days across the wide and muddy plains of the west.")
+    }
+
+    func testTitleComesFromTheInquiryWhenTheArticleHasNoHeading() throws {
+        let outputs = [Step.Output(artifact: ArtifactRef("title"), type: .text)]
+        let plain = article("Rome grew from a village into an empire. Its roads crossed a continent.")
+        XCTAssertEqual(try run(job(source: plain, outputs: outputs, inquiry: "What was the Roman Empire?"))[ArtifactRef("title")],
+                       "The Roman Empire")
+        XCTAssertEqual(try run(job(source: plain, outputs: outputs, inquiry: ""))[ArtifactRef("title")],
+                       "Rome grew from a village into an empire")
+    }
+
+    func testNamesAreCalledTheSameInEveryPrompt() throws {
+        let source = article("""
+            Robert E. Lee took command of the army in 1862. The soldiers cheered as the general rode past the camp.
+
+            Years later, Lee surrendered at Appomattox Court House. His tired army laid down its rifles in the field.
+            """)
+        let texts = try run(job(source: source, seconds: 20, outputs: outputs(segments: 2)))
+        XCTAssertEqual(texts[ArtifactRef("image_prompt", [1, 2])], "Portrait of Robert E. Lee, 1862, \(Self.style)")
+        XCTAssertEqual(texts[ArtifactRef("motion_prompt", [2])], "Slow pull-back from Robert E. Lee at Appomattox Court House, \(Self.style)")
+    }
+}

@@ -1,0 +1,352 @@
+import Foundation
+import Planner
+@testable import Producers
+import RecipeParser
+import XCTest
+
+/// `local/card` (image and video) and the ffmpeg escaping it relies on. Needs ffmpeg, ffprobe and
+/// the DejaVu fonts.
+final class CardTests: XCTestCase {
+    static let style = "archival photograph, sepia"
+    static let grant = "Ulysses S. Grant and Robert E. Lee at Appomattox Court House, archival photograph, sepia"
+
+    var folder = ""
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "card-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    // MARK: escaping
+
+    /// Levels 1 and 2 round-trip through ffmpeg's own parsers: `metadata=mode=add` stores the
+    /// value as parsed, `metadata=mode=print` prints it.
+    func testOptionValuesRoundTripThroughFFmpeg() throws {
+        let values = [
+            ": ' \\ , ; [ ] = % spaces",
+            "it's 100% done: ok, fine [x]; \\o/",
+            "  leading and trailing  ",
+            "tab\there",
+            "a'b''c\\\\d",
+            "[in][out];x=1,y=2:z=3",
+            "שלום, עולם: ok",
+        ]
+        var graph = "color=s=64x64:d=0.04"
+        for (i, v) in values.enumerated() {
+            graph += ",metadata=mode=add:key=k\(i):value=" + FFmpegEscape.filtergraph(FFmpegEscape.optionValue(v))
+        }
+        graph += ",metadata=mode=print"
+        let r = try Subprocess.check(["ffmpeg", "-hide_banner", "-nostdin", "-v", "info", "-f", "lavfi", "-i", graph, "-f", "null", "-"],
+                                     cancel: CancelToken())
+        for (i, v) in values.enumerated() {
+            let marker = "] k\(i)="
+            var printed: String?
+            if let line = r.stderr.split(separator: "\n").first(where: { $0.contains(marker) }), let at = line.range(of: marker) {
+                printed = String(line[at.upperBound...])
+            }
+            XCTAssertEqual(printed, v, "value \(i)")
+        }
+    }
+
+    func testEscapeLevelsAsSpecified() {
+        XCTAssertEqual(FFmpegEscape.drawtext("100% \\o/ {x}"), "100\\% \\\\o/ {x}")
+        XCTAssertEqual(FFmpegEscape.optionValue("a:b 'c'\t\\"), "a\\:b\\ \\'c\\'\\\t\\\\")
+        XCTAssertEqual(FFmpegEscape.filtergraph("[a],b;c 'd'"), "\\[a\\]\\,b\\;c\\ \\'d\\'")
+        XCTAssertEqual(FFmpegEscape.path("/tmp/we:ird [dir]"), "/tmp/we\\\\:ird\\\\\\ \\[dir\\]")
+    }
+
+    /// Level 0: text escaped for drawtext's expansion draws exactly what a text file drawn with
+    /// `expansion=none` draws, and something is drawn at all.
+    func testDrawtextEscapingMatchesTextFile() throws {
+        let text = "100% {pts} %{pts} \\o/ it's: a, b; [c]"
+        let file = folder + "/text.txt"
+        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data(text.utf8)))
+        let font = CardDesign.fontFolder + "DejaVuSans.ttf"
+        func frameHash(_ drawtext: String) throws -> String {
+            let graph = "color=c=black:s=640x64:d=0.04,format=rgb24" + (drawtext.isEmpty ? "" : "," + drawtext)
+            let r = try Subprocess.check(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", graph, "-frames:v", "1", "-f", "md5", "-"],
+                                         cancel: CancelToken(), captureStdout: true)
+            return String(decoding: r.stdout, as: UTF8.self)
+        }
+        let common = "fontfile=\(FFmpegEscape.path(font)):fontsize=24:fontcolor=white:x=4:y=20"
+        let escaped = try frameHash("drawtext=\(common):text=" + FFmpegEscape.filtergraph(FFmpegEscape.optionValue(FFmpegEscape.drawtext(text))))
+        let fromFile = try frameHash("drawtext=\(common):textfile=\(FFmpegEscape.path(file)):expansion=none")
+        XCTAssertEqual(escaped, fromFile)
+        XCTAssertNotEqual(escaped, try frameHash(""))
+    }
+
+    // MARK: card image
+
+    func testCardIsExactlyTheFrameSizeAtAnyAspect() throws {
+        for (w, h) in [(1920, 1080), (1080, 1920), (1080, 1080), (1001, 777)] {
+            let png = try renderCard(prompt: CardTests.grant, width: w, height: h)
+            XCTAssertEqual(Media.sniffExtension(png), "png")
+            let size = try pngSize(png)
+            XCTAssertEqual(size.width, w)
+            XCTAssertEqual(size.height, h)
+        }
+    }
+
+    func testIdenticalInputsGiveIdenticalBytes() throws {
+        let a = try renderCard(prompt: CardTests.grant, width: 640, height: 360, subfolder: "a")
+        let b = try renderCard(prompt: CardTests.grant, width: 640, height: 360, subfolder: "b")
+        XCTAssertEqual(SHA256.hex(fileAt: a), SHA256.hex(fileAt: b))
+    }
+
+    func testDifferentPromptsGiveDifferentCards() throws {
+        let a = try renderCard(prompt: CardTests.grant, width: 640, height: 360, subfolder: "a")
+        let b = try renderCard(prompt: "Lincoln delivers the Gettysburg Address, archival photograph, sepia", width: 640, height: 360, subfolder: "b")
+        XCTAssertNotEqual(SHA256.hex(fileAt: a), SHA256.hex(fileAt: b))
+    }
+
+    /// Text that would break a hand-built filtergraph, or a font, renders.
+    func testAwkwardPromptsRender() throws {
+        let prompts = [
+            "He said \"don't\" — it's 100% true: a\\b [x]; y, z",
+            "%{pts} %{localtime} %% \\% '' \\' \\\\",
+            "First line\nsecond line\r\nthird; [link] , ; :",
+            "Sunrise over the harbour 🌅🚢 with gulls 🐦‍⬛ and 👍🏽",
+            "ירושלים העתיקה בשקיעה, צילום ארכיוני",
+            "مدينة القدس القديمة عند الغروب",
+            "东京的夜晚 Tokyo at night",
+            "🎉🎉🎉",
+            Array(repeating: "an extraordinarily long prompt that goes on and on", count: 40).joined(separator: " "),
+            "Supercalifragilisticexpialidociousnessforeverandeverwithoutasinglespaceanywhereinsight",
+        ]
+        for (i, prompt) in prompts.enumerated() {
+            let png = try renderCard(prompt: prompt, width: 480, height: 270, subfolder: "p\(i)")
+            XCTAssertEqual(try pngSize(png).width, 480, prompt)
+        }
+    }
+
+    func testEmptyPromptIsAnError() {
+        XCTAssertThrowsError(try renderCard(prompt: " \n\t ", width: 320, height: 180)) { error in
+            XCTAssertTrue("\(error)".contains("prompt is empty"), "\(error)")
+        }
+    }
+
+    func testUnknownPaletteListsTheNames() {
+        XCTAssertThrowsError(try renderCard(prompt: "A harbour", width: 320, height: 180, options: ["palette": .text("rainbow")])) { error in
+            XCTAssertTrue("\(error)".contains("rainbow"))
+            XCTAssertTrue("\(error)".contains("sepia, noir, neon"), "\(error)")
+        }
+    }
+
+    func testMissingFontIsAnError() {
+        XCTAssertThrowsError(try renderCard(prompt: "A harbour", width: 320, height: 180, options: ["font": .text("fonts/none.ttf")])) { error in
+            XCTAssertTrue("\(error)".contains("fonts/none.ttf"), "\(error)")
+        }
+    }
+
+    func testNamedPaletteAndFontOptions() throws {
+        let plain = try renderCard(prompt: "A harbour", width: 320, height: 180, subfolder: "a")
+        let styled = try renderCard(prompt: "A harbour", width: 320, height: 180, subfolder: "b",
+                                    options: ["palette": .text("Neon"), "font": .text(CardDesign.fontFolder + "DejaVuSerif.ttf")])
+        XCTAssertNotEqual(SHA256.hex(fileAt: plain), SHA256.hex(fileAt: styled))
+    }
+
+    func testHeadlineIsTheKeyPhraseAndCaptionTheStyle() {
+        let p = CardText.phrases(prompt: CardTests.grant, style: CardTests.style)
+        XCTAssertEqual(p.headline, "Ulysses S. Grant and Robert E. Lee at Appomattox Court House")
+        XCTAssertEqual(p.caption, "ARCHIVAL PHOTOGRAPH \u{00B7} SEPIA")
+
+        let q = CardText.phrases(prompt: "The harbour at dawn, fishing boats, 1890 archival photograph sepia", style: CardTests.style)
+        XCTAssertEqual(q.headline, "The harbour at dawn")
+        XCTAssertEqual(q.caption, "FISHING BOATS \u{00B7} 1890")
+
+        let r = CardText.phrases(prompt: "Lincoln at Gettysburg in archival photograph sepia", style: CardTests.style)
+        XCTAssertEqual(r.headline, "Lincoln at Gettysburg")
+
+        let long = CardText.phrases(prompt: "A lone lighthouse keeper climbs the spiral stairs of the tower while a storm rolls in over the cliffs", style: "")
+        XCTAssertEqual(long.headline, "A lone lighthouse keeper climbs the spiral stairs\u{2026}")
+        XCTAssertEqual(long.caption, "")
+    }
+
+    func testLineBreaksKeepNamesAndConnectingWordsTogether() {
+        XCTAssertEqual(CardText.units("Ulysses S. Grant and Robert E. Lee at Appomattox Court House"),
+                       ["Ulysses S. Grant", "and Robert E. Lee", "at Appomattox", "Court", "House"])
+        let font = CardFont(path: CardDesign.fontFolder + "DejaVuSans-Bold.ttf")
+        // A unit wider than a line breaks at its spaces, not inside a word.
+        let lines = CardText.wrap(["a", "very-long-word", "and a unit of several words"], font: font, size: 10, width: 120)
+        XCTAssertGreaterThan(lines.count, 2)
+        XCTAssertTrue(lines.allSatisfy { font.width($0, size: 10) <= 120 }, "\(lines)")
+        XCTAssertEqual(lines.joined(separator: " "), "a very-long-word and a unit of several words")
+    }
+
+    /// Every headline line fits inside the 10 % margins, in the font that draws it.
+    func testLayoutKeepsTextInsideTheMargins() throws {
+        let long = Array(repeating: "Ulysses Grant and Robert Lee", count: 8).joined(separator: " and ")
+        for (w, h) in [(1920, 1080), (1080, 1920), (1001, 777)] {
+            for prompt in [CardTests.grant, long, "Appomattox"] {
+                let design = try CardDesign(prompt: prompt, style: CardTests.style, palette: nil, fontPath: nil, step: "image[1]")
+                let layout = CardLayout(design: design, width: w, height: h)
+                XCTAssertFalse(layout.headline.isEmpty)
+                for line in layout.headline {
+                    XCTAssertLessThanOrEqual(design.headlineFont.width(line.text, size: Double(layout.headlineSize)), Double(w) * 0.8, line.text)
+                    XCTAssertGreaterThan(Double(line.baseline), Double(h) * 0.1)
+                }
+                let lowest = layout.caption?.baseline ?? layout.rule.y
+                XCTAssertLessThan(Double(lowest), Double(h) * 0.9)
+            }
+        }
+    }
+
+    func testPaletteFollowsTheStyle() {
+        XCTAssertEqual(CardPalette.forStyle("archival photograph, sepia").name, "sepia")
+        XCTAssertEqual(CardPalette.forStyle("film noir, black and white").name, "noir")
+        XCTAssertEqual(CardPalette.forStyle("neon cyberpunk city").name, "neon")
+        XCTAssertEqual(CardPalette.forStyle("soft pastel watercolor").name, "pastel")
+        XCTAssertEqual(CardPalette.forStyle("cinematic, anamorphic").name, "cinematic")
+        let other = CardPalette.forStyle("flat vector illustration")
+        XCTAssertTrue(CardPalette.neutral.contains(other))
+        XCTAssertEqual(CardPalette.forStyle("flat vector illustration"), other)
+    }
+
+    func testFontMetricsReadDejaVu() throws {
+        let metrics = try XCTUnwrap(FontMetrics(path: CardDesign.fontFolder + "DejaVuSans-Bold.ttf"))
+        XCTAssertTrue(metrics.covers("A"))
+        XCTAssertTrue(metrics.covers("\u{05D0}"))   // Hebrew alef
+        XCTAssertFalse(metrics.covers("\u{4E2D}"))  // CJK: no DejaVu glyph
+        XCTAssertGreaterThan(metrics.width("WWW"), metrics.width("iii"))
+        XCTAssertEqual(metrics.width("M"), 2038.0 / 2048)  // hmtx advance / unitsPerEm
+        XCTAssertNil(FontMetrics(path: "/etc/hostname"))
+    }
+
+    // MARK: card video
+
+    func testTextToVideoClip() throws {
+        let job = try makeJob(kind: .video, prompt: CardTests.grant, width: 641, height: 361, fps: 24)
+        let mp4 = try XCTUnwrap(try CardVideo().run(job).files.values.first)
+        let info = try probe(mp4)
+        XCTAssertEqual(info["codec_name"], "h264")
+        XCTAssertEqual(info["pix_fmt"], "yuv420p")
+        XCTAssertEqual(info["width"], "640")
+        XCTAssertEqual(info["height"], "360")
+        XCTAssertEqual(info["r_frame_rate"], "24/1")
+        XCTAssertEqual(info["nb_frames"], "120")
+        XCTAssertEqual(try Media.streams(mp4, cancel: CancelToken()), ["video"])
+        XCTAssertEqual(try Media.duration(mp4, cancel: CancelToken()), 5, accuracy: 0.05)
+    }
+
+    func testImageToVideoClip() throws {
+        // A 4:3 test picture into a 16:9 frame: scaled and cropped to fill.
+        let picture = folder + "/picture.png"
+        try Subprocess.check(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=400x300", "-frames:v", "1", picture],
+                             cancel: CancelToken())
+        var job = try makeJob(kind: .video, prompt: "slow pan left across the scene", width: 320, height: 180, fps: 25)
+        job.inputs["image"] = .artifacts([ArtifactFile(ref: ArtifactRef("image", [3, 2]), type: .image, path: picture)], gathered: false)
+        let mp4 = try XCTUnwrap(try CardVideo().run(job).files.values.first)
+        let info = try probe(mp4)
+        XCTAssertEqual(info["width"], "320")
+        XCTAssertEqual(info["height"], "180")
+        XCTAssertEqual(info["nb_frames"], "125")
+        XCTAssertEqual(try Media.streams(mp4, cancel: CancelToken()), ["video"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: job.workDir + "/card.png"), "image mode draws no card")
+
+        // Same inputs, same bytes.
+        job.workDir = folder + "/again"
+        try FileManager.default.createDirectory(atPath: job.workDir, withIntermediateDirectories: true)
+        let again = try XCTUnwrap(try CardVideo().run(job).files.values.first)
+        XCTAssertEqual(SHA256.hex(fileAt: mp4), SHA256.hex(fileAt: again))
+    }
+
+    func testMotionPromptPicksTheMove() {
+        XCTAssertEqual(CameraMove.named(in: "Slow push-in on the map"), .zoomIn)
+        XCTAssertEqual(CameraMove.named(in: "pull back to reveal, then pan left"), .zoomOut)
+        XCTAssertEqual(CameraMove.named(in: "PAN RIGHT over the hills"), .panRight)
+        XCTAssertNil(CameraMove.named(in: "the harbour at dawn"))
+        XCTAssertEqual(CameraMove.chosen(by: "the harbour at dawn"), CameraMove.chosen(by: "the harbour at dawn"))
+    }
+
+    func testZZPreview() throws {
+        let out = "/tmp/cardpreview"
+        try? FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let cases: [(String, String?, Int, Int)] = [
+            (CardTests.grant, CardTests.style, 1920, 1080),
+            (CardTests.grant, CardTests.style, 1080, 1920),
+            ("A lone lighthouse keeper climbs the spiral stairs of the tower while a storm rolls in over the cliffs", "cinematic, moody", 1920, 1080),
+            ("Neon-lit alley in Tokyo at night, rain reflections", "cyberpunk neon", 1080, 1920),
+            ("ירושלים העתיקה בשקיעה, צילום ארכיוני", "watercolor pastel", 1080, 1080),
+            ("Chapter 1", nil, 1001, 777),
+            ("The spread of the printing press across Europe, 1450-1500, woodcut map", "flat vector illustration", 1920, 1080),
+            ("Sunrise over the harbour 🌅🚢, gulls 🐦", "film noir, black and white", 1920, 1080),
+        ]
+        for (i, c) in cases.enumerated() {
+            var job = try makeJob(kind: .image, prompt: c.0, width: c.2, height: c.3, subfolder: "pv\(i)")
+            job.inputs["style"] = c.1.map { .value(.text($0)) } ?? .unset
+            let t = Date()
+            let png = try XCTUnwrap(try CardImage().run(job).files.values.first)
+            print("card \(i): \(Date().timeIntervalSince(t))")
+            try? FileManager.default.removeItem(atPath: out + "/card\(i).png")
+            try FileManager.default.copyItem(atPath: png, toPath: out + "/card\(i).png")
+        }
+        let t = Date()
+        let job = try makeJob(kind: .video, prompt: CardTests.grant, width: 1920, height: 1080, subfolder: "pvv")
+        let mp4 = try XCTUnwrap(try CardVideo().run(job).files.values.first)
+        print("clip: \(Date().timeIntervalSince(t))")
+        try? FileManager.default.removeItem(atPath: out + "/clip.mp4")
+        try FileManager.default.copyItem(atPath: mp4, toPath: out + "/clip.mp4")
+        var ij = try makeJob(kind: .video, prompt: "slow pan left", width: 1280, height: 720, subfolder: "pvi")
+        ij.inputs["image"] = .artifacts([ArtifactFile(ref: ArtifactRef("image", [1]), type: .image, path: out + "/card1.png")], gathered: false)
+        let t2 = Date()
+        let imp4 = try XCTUnwrap(try CardVideo().run(ij).files.values.first)
+        print("image clip: \(Date().timeIntervalSince(t2))")
+        try? FileManager.default.removeItem(atPath: out + "/iclip.mp4")
+        try FileManager.default.copyItem(atPath: imp4, toPath: out + "/iclip.mp4")
+    }
+
+    // MARK: helpers
+
+    func makeJob(kind: ProducerKind, prompt: String, width: Int, height: Int, fps: Int = 30, subfolder: String = "work",
+                 options: [String: Value] = [:]) throws -> Job {
+        let work = folder + "/" + subfolder
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let promptFile = work + "-prompt.txt"
+        XCTAssertTrue(FileManager.default.createFile(atPath: promptFile, contents: Data(prompt.utf8)))
+        let output: ArtifactType = kind == .video ? .video : .image
+        let step = Step(id: StepID(output.rawValue, [3, 2]), kind: kind, provider: ProviderRef(family: "local", model: "card"),
+                        inputs: [], outputs: [Step.Output(artifact: ArtifactRef(output.rawValue, [3, 2]), type: output)], options: options)
+        var render = RenderSettings()
+        render.size = FrameSize(width: width, height: height)
+        render.fps = fps
+        let inputs: [String: JobInput] = [
+            "prompt": .artifacts([ArtifactFile(ref: ArtifactRef("image_prompt", [3, 2]), type: .text, path: promptFile)], gathered: false),
+            "style": .value(.text(CardTests.style)),
+        ]
+        return Job(step: step, inputs: inputs, folder: folder, render: render, workDir: work)
+    }
+
+    func renderCard(prompt: String, width: Int, height: Int, subfolder: String = "work", options: [String: Value] = [:]) throws -> String {
+        let job = try makeJob(kind: .image, prompt: prompt, width: width, height: height, subfolder: subfolder, options: options)
+        let produced = try CardImage().run(job)
+        let png = try XCTUnwrap(produced.files[ArtifactRef("image", [3, 2])])
+        XCTAssertEqual(png, job.workDir + "/image-3-2.png")
+        return png
+    }
+
+    /// Width and height from a PNG's IHDR chunk (bytes 16–23, big-endian).
+    func pngSize(_ path: String) throws -> (width: Int, height: Int) {
+        let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)).prefix(24))
+        XCTAssertEqual(data.count, 24)
+        XCTAssertEqual(Array(data[12..<16]), Array("IHDR".utf8))
+        func be32(_ o: Int) -> Int { data[o..<o + 4].reduce(0) { $0 << 8 | Int($1) } }
+        return (be32(16), be32(20))
+    }
+
+    /// The first video stream's fields from ffprobe.
+    func probe(_ path: String) throws -> [String: String] {
+        let r = try Subprocess.check(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames",
+                                      "-show_entries", "stream=codec_name,pix_fmt,width,height,r_frame_rate,nb_read_frames",
+                                      "-of", "default=nw=1", path], cancel: CancelToken(), captureStdout: true)
+        var fields: [String: String] = [:]
+        for line in String(decoding: r.stdout, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { fields[parts[0] == "nb_read_frames" ? "nb_frames" : parts[0]] = parts[1] }
+        }
+        return fields
+    }
+}

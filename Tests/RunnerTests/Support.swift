@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+enum Repo {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let example = root + "/examples/civilwar"
+    static let storyboard = root + "/Tests/Fixtures/runner"
+
+    /// The built vidmake binary: $VIDMAKE_BIN (set by `make test`), else the debug build.
+    static var binary: String {
+        if let b = ProcessInfo.processInfo.environment["VIDMAKE_BIN"], FileManager.default.isExecutableFile(atPath: b) { return b }
+        return root + "/.build/debug/vidmake"
+    }
+}
+
+/// One run of the real binary.
+struct Run {
+    var status: Int32
+    /// The signal that ended it, if one did.
+    var signal: Int32?
+    var out: String
+    var err: String
+}
+
+/// A copy of a project folder in a scratch folder, built with the real binary.
+final class Scratch {
+    let dir: String
+    let vidfile: String
+
+    init(_ source: String, vidfile name: String) {
+        dir = NSTemporaryDirectory() + "vidmake-run-" + UUID().uuidString
+        try! FileManager.default.copyItem(atPath: source, toPath: dir)
+        for leftover in ["/.vidmake", "/out"] { try? FileManager.default.removeItem(atPath: dir + leftover) }
+        vidfile = dir + "/" + name
+    }
+
+    static func example() -> Scratch { Scratch(Repo.example, vidfile: "civilwar.vid.yaml") }
+    static func storyboard() -> Scratch { Scratch(Repo.storyboard, vidfile: "story.vid.yaml") }
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+    var name: String {
+        var n = (vidfile as NSString).lastPathComponent
+        n.removeLast(".vid.yaml".count)
+        return n
+    }
+
+    var out: String { dir + "/out/" + name }
+
+    @discardableResult
+    func vidmake(_ args: [String], env: [String: String] = [:]) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Repo.binary)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        var e = ProcessInfo.processInfo.environment
+        e["NO_COLOR"] = "1"
+        e.removeValue(forKey: "VIDMAKE_CRASH_AT")
+        for (k, v) in env { e[k] = v }
+        p.environment = e
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let r = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let signalled = p.terminationReason == .uncaughtSignal
+        return Run(status: signalled ? 128 + p.terminationStatus : p.terminationStatus, signal: signalled ? p.terminationStatus : nil,
+                   out: String(decoding: o, as: UTF8.self), err: String(decoding: r, as: UTF8.self))
+    }
+
+    /// `vidmake build` of the vidfile, asserting it succeeded.
+    @discardableResult
+    func build(_ extra: [String] = [], env: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws -> Run {
+        let r = try vidmake(["build"] + extra + [vidfile], env: env)
+        #expect(r.status == 0, "build failed:\n\(r.err)", sourceLocation: sourceLocation)
+        return r
+    }
+
+    /// The last revision `vidmake log --json` reports.
+    func lastRevision() throws -> [String: Any] {
+        let r = try vidmake(["log", "--json", vidfile])
+        let all = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [[String: Any]] ?? []
+        return all.last ?? [:]
+    }
+
+    /// Step ids the last build executed.
+    func executed() throws -> [String] {
+        ((try lastRevision()["executed"] as? [[String: Any]]) ?? []).compactMap { $0["step"] as? String }.sorted()
+    }
+
+    /// Every record line of this vidfile's log that parses: step → output hashes, in order.
+    func records() -> [(step: String, outputs: [String: String])] {
+        let path = dir + "/.vidmake/records/" + (vidfile as NSString).lastPathComponent + ".jsonl"
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], let s = o["step"] as? String,
+                  let out = o["outputs"] as? [String: String] else { return nil }
+            return (s, out)
+        }
+    }
+
+    /// Step → output hashes of the latest record of each step.
+    func finalHashes() -> [String: [String: String]] {
+        var out: [String: [String: String]] = [:]
+        for r in records() { out[r.step] = r.outputs }
+        return out
+    }
+
+    /// Rewrites the vidfile with a textual substitution (asserting it applied).
+    func edit(_ from: String, _ to: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let text = try String(contentsOfFile: vidfile, encoding: .utf8)
+        #expect(text.contains(from), "vidfile has no '\(from)'", sourceLocation: sourceLocation)
+        try text.replacingOccurrences(of: from, with: to).write(toFile: vidfile, atomically: true, encoding: .utf8)
+    }
+
+    func exists(_ rel: String) -> Bool { FileManager.default.fileExists(atPath: dir + "/" + rel) }
+}
