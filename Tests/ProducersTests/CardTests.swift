@@ -262,43 +262,6 @@ final class CardTests: XCTestCase {
         XCTAssertEqual(CameraMove.chosen(by: "the harbour at dawn"), CameraMove.chosen(by: "the harbour at dawn"))
     }
 
-    func testZZPreview() throws {
-        let out = "/tmp/cardpreview"
-        try? FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let cases: [(String, String?, Int, Int)] = [
-            (CardTests.grant, CardTests.style, 1920, 1080),
-            (CardTests.grant, CardTests.style, 1080, 1920),
-            ("A lone lighthouse keeper climbs the spiral stairs of the tower while a storm rolls in over the cliffs", "cinematic, moody", 1920, 1080),
-            ("Neon-lit alley in Tokyo at night, rain reflections", "cyberpunk neon", 1080, 1920),
-            ("ירושלים העתיקה בשקיעה, צילום ארכיוני", "watercolor pastel", 1080, 1080),
-            ("Chapter 1", nil, 1001, 777),
-            ("The spread of the printing press across Europe, 1450-1500, woodcut map", "flat vector illustration", 1920, 1080),
-            ("Sunrise over the harbour 🌅🚢, gulls 🐦", "film noir, black and white", 1920, 1080),
-        ]
-        for (i, c) in cases.enumerated() {
-            var job = try makeJob(kind: .image, prompt: c.0, width: c.2, height: c.3, subfolder: "pv\(i)")
-            job.inputs["style"] = c.1.map { .value(.text($0)) } ?? .unset
-            let t = Date()
-            let png = try XCTUnwrap(try CardImage().run(job).files.values.first)
-            print("card \(i): \(Date().timeIntervalSince(t))")
-            try? FileManager.default.removeItem(atPath: out + "/card\(i).png")
-            try FileManager.default.copyItem(atPath: png, toPath: out + "/card\(i).png")
-        }
-        let t = Date()
-        let job = try makeJob(kind: .video, prompt: CardTests.grant, width: 1920, height: 1080, subfolder: "pvv")
-        let mp4 = try XCTUnwrap(try CardVideo().run(job).files.values.first)
-        print("clip: \(Date().timeIntervalSince(t))")
-        try? FileManager.default.removeItem(atPath: out + "/clip.mp4")
-        try FileManager.default.copyItem(atPath: mp4, toPath: out + "/clip.mp4")
-        var ij = try makeJob(kind: .video, prompt: "slow pan left", width: 1280, height: 720, subfolder: "pvi")
-        ij.inputs["image"] = .artifacts([ArtifactFile(ref: ArtifactRef("image", [1]), type: .image, path: out + "/card1.png")], gathered: false)
-        let t2 = Date()
-        let imp4 = try XCTUnwrap(try CardVideo().run(ij).files.values.first)
-        print("image clip: \(Date().timeIntervalSince(t2))")
-        try? FileManager.default.removeItem(atPath: out + "/iclip.mp4")
-        try FileManager.default.copyItem(atPath: imp4, toPath: out + "/iclip.mp4")
-    }
-
     // MARK: helpers
 
     func makeJob(kind: ProducerKind, prompt: String, width: Int, height: Int, fps: Int = 30, subfolder: String = "work",

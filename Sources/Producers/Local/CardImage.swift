@@ -53,7 +53,7 @@ struct CardDesign: Sendable {
     /// Already in capitals; may be empty.
     var caption: String
     var grain: Bool
-    /// From the prompt and style: the gradient's direction and the grain pattern.
+    /// From the prompt and style: where the glow sits and the grain pattern.
     var seed: UInt64
 
     static let fontFolder = "/usr/share/fonts/truetype/dejavu/"
@@ -70,8 +70,8 @@ struct CardDesign: Sendable {
     init(prompt rawPrompt: String, style rawStyle: String?, palette paletteName: String?, fontPath: String?, step: String) throws(ProducerError) {
         let prompt = CardText.normalized(rawPrompt)
         guard !prompt.isEmpty else {
-            throw ProducerError("\(step): the image prompt is empty",
-                                help: "give the scene an image prompt (the recipe's image prompt, or an override)")
+            throw ProducerError("\(step): the prompt is empty",
+                                help: "give the scene a prompt (the recipe's prompt for this step, or an override)")
         }
         let style = rawStyle.map(CardText.normalized) ?? ""
         let look = (style.isEmpty ? prompt : style).lowercased()
@@ -172,7 +172,8 @@ struct CardDesign: Sendable {
 
 /// Where everything goes on a card of a given size. Sizes are in pixels, relative to the shorter
 /// side `u`, so a card looks the same at any resolution; the content stays inside margins of 10 %
-/// of the width and of the height.
+/// of the width and of the height. The headline takes at most 3 lines on a landscape frame, 4 on
+/// a squarish one and 5 on a portrait one.
 struct CardLayout {
     struct Line {
         var text: String

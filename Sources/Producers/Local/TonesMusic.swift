@@ -157,18 +157,24 @@ struct SplitMix64 {
     mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
 
-/// Two channels of float samples, allocated once and zeroed.
+/// Two channels of float samples, allocated once and zeroed. Plain pointers: the sample loops
+/// index them directly, which stays fast even in a debug build.
 final class StereoBuffer {
     let count: Int
-    let left: UnsafeMutableBufferPointer<Float>
-    let right: UnsafeMutableBufferPointer<Float>
+    let left: UnsafeMutablePointer<Float>
+    let right: UnsafeMutablePointer<Float>
 
     init(count: Int) {
         self.count = count
         left = .allocate(capacity: count)
         right = .allocate(capacity: count)
-        left.initialize(repeating: 0)
-        right.initialize(repeating: 0)
+        left.initialize(repeating: 0, count: count)
+        right.initialize(repeating: 0, count: count)
+    }
+
+    func clear() {
+        left.update(repeating: 0, count: count)
+        right.update(repeating: 0, count: count)
     }
 
     deinit {
@@ -216,7 +222,7 @@ final class ToneSynth {
     func write(frames: Int, to path: String, cancel: CancelToken) throws(ProducerError) {
         let chunk = ToneSynth.rate
         let buffer = StereoBuffer(count: chunk)
-        guard let left = buffer.left.baseAddress, let right = buffer.right.baseAddress else { return }
+        let left = buffer.left, right = buffer.right
 
         // Raised-cosine fades: 2 s in and 3 s out, or a quarter and a third of a short bed.
         let fadeIn = Int(min(2, Double(frames) / Double(ToneSynth.rate) * 0.25) * Double(ToneSynth.rate))
@@ -252,9 +258,8 @@ final class ToneSynth {
         }
         try put(ToneSynth.header(frames: frames))
 
-        let pcm = UnsafeMutableBufferPointer<Int16>.allocate(capacity: 2 * chunk)
+        let pcm = UnsafeMutablePointer<Int16>.allocate(capacity: 2 * chunk)
         defer { pcm.deallocate() }
-        guard let out = pcm.baseAddress else { return }
         start = 0
         while start < frames {
             try cancel.check()
@@ -262,10 +267,10 @@ final class ToneSynth {
             mix(into: buffer, from: start, count: n)
             for i in 0..<n {
                 let g = gain * fade(start + i)
-                out[2 * i] = ToneSynth.sample(Double(left[i]) * g).littleEndian
-                out[2 * i + 1] = ToneSynth.sample(Double(right[i]) * g).littleEndian
+                pcm[2 * i] = ToneSynth.sample(Double(left[i]) * g).littleEndian
+                pcm[2 * i + 1] = ToneSynth.sample(Double(right[i]) * g).littleEndian
             }
-            try put(Data(buffer: UnsafeBufferPointer(rebasing: pcm[0..<(2 * n)])))
+            try put(Data(bytes: pcm, count: 4 * n))
             start += n
         }
     }
@@ -296,8 +301,7 @@ final class ToneSynth {
 
     /// Frames `start ..< start+count` of the bed before fades and scaling, into `out`.
     private func mix(into out: StereoBuffer, from start: Int, count: Int) {
-        out.left.update(repeating: 0)
-        out.right.update(repeating: 0)
+        out.clear()
         let end = start + count
         // Slot k: chord k's pad from k*bar - crossfade/2 (so the cross-fade is centred on the bar
         // line), its arpeggio from k*bar.
@@ -312,8 +316,7 @@ final class ToneSynth {
     /// Adds the part of `segment` (placed at frame `offset`) that falls in `from ..< to`.
     private func add(_ segment: StereoBuffer, at offset: Int, into out: StereoBuffer, from: Int, to: Int) {
         let a = max(from, offset), b = min(to, offset + segment.count)
-        guard a < b, let sl = segment.left.baseAddress, let sr = segment.right.baseAddress,
-              let ol = out.left.baseAddress, let or = out.right.baseAddress else { return }
+        let (sl, sr, ol, or) = (segment.left, segment.right, out.left, out.right)
         var i = a
         while i < b {
             ol[i - from] += sl[i - offset]
@@ -369,7 +372,7 @@ final class ToneSynth {
         let step = bar / 8
         let length = 2 * step
         let buffer = StereoBuffer(count: 7 * step + length)
-        guard let l = buffer.left.baseAddress, let r = buffer.right.baseAddress else { return buffer }
+        let (l, r) = (buffer.left, buffer.right)
         let attack = ToneSynth.rate / 200, release = ToneSynth.rate / 100
         let decay = exp(-1 / (0.18 * Double(ToneSynth.rate)))
         for (n, note) in sequence.enumerated() {
@@ -395,7 +398,7 @@ final class ToneSynth {
     /// tremolo (rate in Hz, depth, start phase), panned with equal power (`pan` -1 left … 1 right).
     private func addVoice(to buffer: StereoBuffer, frequency: Double, level: Double, pan: Double, partials: (Double, Double),
                           tremolo: (rate: Double, depth: Double, phase: Double), phase: Double) {
-        guard let l = buffer.left.baseAddress, let r = buffer.right.baseAddress else { return }
+        let (l, r) = (buffer.left, buffer.right)
         let rate = Double(ToneSynth.rate)
         let w = 2 * Double.pi * frequency / rate, lw = 2 * Double.pi * tremolo.rate / rate
         let (cw, sw, lcw, lsw) = (cos(w), sin(w), cos(lw), sin(lw))
