@@ -26,11 +26,14 @@ public struct ArtifactFile: Sendable, Hashable {
     public var type: ArtifactType
     /// Absolute path; never written to.
     public var path: String
+    /// Side data the producing step kept with it, by name (`words`: word timings of speech), as files.
+    public var extras: [String: String]
 
-    public init(ref: ArtifactRef, type: ArtifactType, path: String) {
+    public init(ref: ArtifactRef, type: ArtifactType, path: String, extras: [String: String] = [:]) {
         self.ref = ref
         self.type = type
         self.path = path
+        self.extras = extras
     }
 
     /// The content as UTF-8 text (text and json artifacts).

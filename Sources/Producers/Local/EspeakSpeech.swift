@@ -2,11 +2,49 @@ import Foundation
 import Planner
 import RecipeParser
 
-/// `local/espeak`: speech from espeak-ng, offline. Inputs `text` (the narration), `voice`
-/// (an espeak-ng voice such as `en-us`, `en-gb`, `en-us+f3`) and `language` (used when no voice is
-/// set); options `rate` (words per minute, default 165) and `pitch` (0–99, default 50). WAV out.
+/// `local/espeak`: speech from espeak-ng, offline, with the time of every word. Inputs `text`
+/// (the narration), `voice` (an espeak-ng voice such as `en-us`, `en-gb`, `en-us+f3`) and
+/// `language` (used when no voice is set); options `rate` (words per minute, default 165) and
+/// `pitch` (0–99, default 50). WAV out (16-bit mono, 22050 Hz).
+///
+/// The words of the narration (its runs of non-whitespace, as written) go in
+/// `Produced.extras["words"]` as JSON with sorted keys, times in seconds from the start of the WAV:
+///
+///     {"timing":"tts","words":[{"end":0.108,"start":0,"text":"The"},{"end":0.474,"start":0.108,"text":"quick"},…]}
+///
+/// - `tts`: libespeak-ng is loaded into the process (`EspeakLibrary`) and reports where each word
+///   starts; a word ends where the next one starts, or where the voice stops when a pause follows
+///   (see `EspeakTiming.words`). The audio is the same, byte for byte, as the CLI's.
+/// - `estimate`: the library cannot be used (not installed, no espeak-ng-data, held by other code
+///   in the process, or it failed on this text; the reason goes to the `-v` log), or the voice is
+///   an MBROLA one (which the library would run as a child process of vidmake). The `espeak-ng`
+///   CLI makes the audio as before, and the words are spread over the voiced part of it (first to
+///   last sample above silence) in proportion to their length in characters. Pauses and slow
+///   words are not seen: expect errors of a few hundred milliseconds in a long narration.
+///
+/// The narration is always spoken as plain text: never SSML (`<break time="9s"/>` is read out),
+/// phonemes (`[[…]]`) or espeak-ng's embedded commands (control characters become spaces).
 public struct EspeakSpeech: Producer {
-    public init() {}
+    /// How the speech is made.
+    enum Engine: Sendable {
+        /// The library when it loads, else the CLI.
+        case automatic
+        /// Always the CLI, with estimated word times (to test that path on a machine with the library).
+        case cli
+    }
+
+    let engine: Engine
+
+    public init() { engine = .automatic }
+
+    init(engine: Engine) { self.engine = engine }
+
+    /// The side data: how the times were found, and the words.
+    struct WordTimes: Codable, Sendable, Equatable {
+        /// `tts` or `estimate`.
+        var timing: String
+        var words: [TimedWord]
+    }
 
     public func run(_ job: Job) throws(ProducerError) -> Produced {
         guard let out = job.step.outputs.first else { throw ProducerError("\(job.step.id) has no output") }
@@ -23,23 +61,94 @@ public struct EspeakSpeech: Producer {
         let pitch = job.intOption("pitch", default: 50)
         guard (80...450).contains(rate) else { throw ProducerError("rate \(rate) is outside espeak-ng's 80–450 words per minute") }
         guard (0...99).contains(pitch) else { throw ProducerError("pitch \(pitch) is outside espeak-ng's 0–99") }
+        try job.cancel.check()
 
-        // The text travels in a file, never on the command line.
+        let spoken = EspeakLibrary.plainText(text)
+        let wav = job.outputPath(out.artifact, ext: "wav")
+        if engine == .automatic, !voice.lowercased().hasPrefix("mb-") {
+            if let library = EspeakLibrary.shared {
+                job.log("libespeak-ng: voice \(voice), rate \(rate), pitch \(pitch), \(spoken.unicodeScalars.count) characters")
+                let result = Result { () throws(EspeakLibrary.Failure) in
+                    try library.synthesize(spoken, voice: voice, rate: rate, pitch: pitch, cancel: job.cancel)
+                }
+                switch result {
+                case .success(let speech):
+                    try job.cancel.check()
+                    guard FileManager.default.createFile(atPath: wav, contents: speech.wav) else { throw ProducerError("cannot write \(wav)") }
+                    let times = speech.words.map { WordTimes(timing: "tts", words: $0) }
+                        ?? WordTimes(timing: "estimate", words: Self.estimatedWords(of: spoken, samples: speech.samples, sampleRate: speech.sampleRate))
+                    return Produced(files: [out.artifact: wav], extras: ["words": try Self.json(times)])
+                case .failure(.unknownVoice):
+                    throw Self.unknownVoice(voice)
+                case .failure(.cancelled):
+                    throw ProducerError.cancelledError
+                case .failure(.failed(let why)):
+                    job.log("libespeak-ng failed (\(why)); running the espeak-ng command instead")
+                }
+            } else {
+                job.log("libespeak-ng is not available (\(EspeakLibrary.unavailableReason ?? "unknown")); running the espeak-ng command, word times estimated")
+            }
+        }
+
+        // The text travels in a file, never on the command line. The CLI always reads `[[…]]` as
+        // phonemes, so brackets are kept apart.
+        var file = spoken
+        while file.contains("[[") { file = file.replacingOccurrences(of: "[[", with: "[ [") }
         let textFile = job.workDir + "/narration.txt"
-        guard FileManager.default.createFile(atPath: textFile, contents: Data(text.utf8)) else {
+        guard FileManager.default.createFile(atPath: textFile, contents: Data(file.utf8)) else {
             throw ProducerError("cannot write \(textFile)")
         }
-        let wav = job.outputPath(out.artifact, ext: "wav")
         let r = try Subprocess.run(["espeak-ng", "-v", voice, "-s", String(rate), "-p", String(pitch), "-w", wav, "-f", textFile],
                                    cancel: job.cancel, timeout: 300, log: job.log)
         guard r.status == 0 else {
-            if r.stderr.contains("voice does not exist") {
-                throw ProducerError("espeak-ng has no voice '\(voice)'", help: "list the voices with: espeak-ng --voices (e.g. en-us, en-gb, fr, de)")
-            }
+            if r.stderr.contains("voice does not exist") { throw Self.unknownVoice(voice) }
             throw ProducerError("espeak-ng exited with status \(r.status):\n" + Subprocess.lastLines(r.stderr, 6))
         }
+        try job.cancel.check()
         let size = (try? FileManager.default.attributesOfItem(atPath: wav)[.size] as? Int) ?? 0
         guard size > 44, Media.sniffExtension(wav) == "wav" else { throw ProducerError("espeak-ng wrote no audio for \(job.step.id)") }
-        return Produced(files: [out.artifact: wav])
+        guard let data = FileManager.default.contents(atPath: wav), let pcm = WAV.samples16(data) else {
+            throw ProducerError("cannot read the WAV espeak-ng wrote: \(wav)")
+        }
+        let times = WordTimes(timing: "estimate", words: Self.estimatedWords(of: spoken, samples: pcm.samples, sampleRate: pcm.sampleRate))
+        return Produced(files: [out.artifact: wav], extras: ["words": try Self.json(times)])
+    }
+
+    static func unknownVoice(_ voice: String) -> ProducerError {
+        ProducerError("espeak-ng has no voice '\(voice)'", help: "list the voices with: espeak-ng --voices (e.g. en-us, en-gb, fr, de)")
+    }
+
+    /// Word times without the engine's help: the words of `text` spread over the voiced part of
+    /// the audio (from the first to the last sample above silence), each getting a share in
+    /// proportion to its number of characters (Unicode scalars). Seconds, to the millisecond.
+    static func estimatedWords(of text: String, samples: [Int16], sampleRate: Int) -> [TimedWord] {
+        let tokens = EspeakTiming.tokens(of: text)
+        guard !tokens.isEmpty, sampleRate > 0 else { return [] }
+        let level = Int(EspeakTiming.silenceLevel)
+        let first = samples.firstIndex { abs(Int($0)) > level } ?? 0
+        let last = samples.lastIndex { abs(Int($0)) > level }.map { $0 + 1 } ?? samples.count
+        let total = tokens.reduce(0) { $0 + $1.count }
+        func seconds(_ characters: Int) -> Double {
+            let sample = Double(first) + Double(max(last - first, 0)) * Double(characters) / Double(total)
+            return (sample * 1000 / Double(sampleRate)).rounded() / 1000
+        }
+        var words: [TimedWord] = []
+        var before = 0
+        for token in tokens {
+            words.append(TimedWord(text: token.text, start: seconds(before), end: seconds(before + token.count)))
+            before += token.count
+        }
+        return words
+    }
+
+    /// The JSON of `extras["words"]`: sorted keys, so the same words give the same bytes.
+    static func json(_ times: WordTimes) throws(ProducerError) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return try encoder.encode(times)
+        } catch {
+            throw ProducerError("cannot encode the word times: \(error)")
+        }
     }
 }
