@@ -33,11 +33,9 @@ build: deps
 test: build
 	VIDMAKE_BIN=$(BIN) $(SWIFT) test -c $(CONFIG)
 
-# Until the render lands, the demo builds every artifact the render would use.
 demo: build
-	$(BIN) build examples/civilwar/civilwar.vid.yaml script narration image music
-	@echo "the artifacts are in examples/civilwar/out/civilwar/"
-	$(BIN) status examples/civilwar/civilwar.vid.yaml
+	$(BIN) build examples/civilwar/civilwar.vid.yaml
+	@echo "the video and its artifacts: examples/civilwar/out/civilwar/ (civilwar.mp4)"
 
 bench: deps
 	$(SWIFT) build -c release

@@ -35,7 +35,7 @@ public struct ProviderTable: Sendable {
         e["local/espeak"] = ProviderProfile(latency: 0.5, price: 0, concurrency: cores)
         e["local/card"] = ProviderProfile(latency: 0.5, price: 0, concurrency: cores)
         e["local/tones"] = ProviderProfile(latency: 3, price: 0, concurrency: cores)
-        e["local/ffmpeg"] = ProviderProfile(latency: 60, price: 0, concurrency: 1)
+        e["local/ffmpeg"] = ProviderProfile(latency: 8, price: 0, concurrency: cores)
         e["file"] = ProviderProfile(latency: 0.05, price: 0, concurrency: cores)
         e["openai"] = ProviderProfile(latency: 8, price: 0.002, concurrency: 4, perMinute: 60)
         e["openai/gpt-4o-mini-tts"] = ProviderProfile(latency: 4, price: 0.003, concurrency: 4, perMinute: 60)

@@ -11,6 +11,7 @@ public enum ProducerRegistry {
         case ("local", .image, "card"): return CardImage()
         case ("local", .video, "card"): return CardVideo()
         case ("local", .music, "tones"): return TonesMusic()
+        case ("local", .render, "ffmpeg"): return FFmpegRender()
         case ("file", _, _): return FileProducer()
         default: return nil
         }

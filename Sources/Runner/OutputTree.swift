@@ -104,7 +104,11 @@ public struct OutputTree {
         for (ref, producer) in refs.sorted(by: { $0.0 < $1.0 }) {
             let kind = recipe.outputs[ref.name]?.producer.kind
             var base = producer ?? ref.name
-            if kind == .render { base = ["video": projectName, "subtitles": projectName][ref.name] ?? ref.name }
+            // The final files are named after the project; their formats (.mp4, .srt, .vtt, .otio) tell them apart.
+            if kind == .render && ref.index.isEmpty, ["video", "subtitles", "captions", "otio"].contains(ref.name) {
+                out[ref] = projectName
+                continue
+            }
             // Two artifacts of one type may not share a name; the artifact's own name tells them apart.
             let type = recipe.outputs[ref.name]?.output.type ?? .text
             var path = place(ref, base: base)
@@ -118,10 +122,19 @@ public struct OutputTree {
     static func fileExtension(_ type: ArtifactType, blob: String) -> String {
         switch type {
         case .text: return "txt"
-        case .json, .timeline: return "json"
-        case .subtitles: return "srt"
+        case .json: return "json"
+        case .timeline: return Self.starts(blob, with: "OTIO_SCHEMA", within: 64) ? "otio" : "json"
+        case .subtitles: return Self.starts(blob, with: "WEBVTT", within: 8) ? "vtt" : "srt"
         case .image, .audio, .video: return Media.sniffExtension(blob) ?? "bin"
         }
+    }
+
+    /// Whether `marker` occurs in the first bytes of a file.
+    static func starts(_ path: String, with marker: String, within n: Int) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? h.close() }
+        let head = (try? h.read(upToCount: n + marker.utf8.count)) ?? Data()
+        return String(decoding: head, as: UTF8.self).contains(marker)
     }
 
     public struct Report: Sendable {
@@ -145,7 +158,7 @@ public struct OutputTree {
             wanted[base + "." + Self.fileExtension(type, blob: store.blobPath(hash))] = Entry(artifact: ref.description, hash: hash)
         }
         // Views: one JSON per multi-output text step, its fields by name and index.
-        for s in graph.steps where Set(s.outputs.map(\.artifact.name)).count > 1 {
+        for s in graph.steps where Set(s.outputs.map(\.artifact.name)).count > 1 && s.outputs.allSatisfy({ $0.type == .text }) {
             var refs = s.outputs.map(\.artifact)
             refs += graph.sources.keys.filter { graph.producerOf[$0] == nil && recipe.outputs[$0.name]?.producer.name == s.id.producer }
             if let view = scriptView(refs, known: known, store: store) {

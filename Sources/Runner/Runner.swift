@@ -73,6 +73,8 @@ public final class Runner: @unchecked Sendable {
     private var cpu: Pool
     public private(set) var outcomes: [StepID: StepOutcome] = [:]
     private var reasons: [StepID: DirtyReason] = [:]
+    /// Side data of finished steps (`#words` → blob hash), handed to the steps that read their outputs.
+    private var extras: [StepID: [String: String]] = [:]
     private var interrupted = false
     private var failedAny = false
     private var total = 0
@@ -81,7 +83,7 @@ public final class Runner: @unchecked Sendable {
     private let started = Date()
 
     enum Event {
-        case finished(StepID, outputs: [ArtifactRef: String], seconds: Double, cost: Double, attempts: Int)
+        case finished(StepID, outputs: [ArtifactRef: String], extras: [String: String], seconds: Double, cost: Double, attempts: Int)
         case failed(StepID, ProducerError)
         case cancelled(StepID)
     }
@@ -173,11 +175,13 @@ public final class Runner: @unchecked Sendable {
                         try? store.append(StepRecord(step: step.id, fingerprint: r.fingerprint, description: step.description,
                                                      inputs: status.inputHashes, outputs: r.outputs, seconds: 0, cost: 0))
                     }
+                    if let r = status.record { extras[step.id] = Self.extras(of: r) }
                     complete(step, outcome: reused ? .reused : .upToDate, outputs: status.record.map { outputs(of: step, $0) } ?? [:])
                     changed = true
                 case .dirty(let reason):
                     if options.pinned.contains(step.id), let last = store.latest(step.id),
                        step.outputs.allSatisfy({ last.outputs[step.relativeKey($0.artifact)].map(store.hasBlob) ?? false }) {
+                        extras[step.id] = Self.extras(of: last)
                         complete(step, outcome: .pinned, outputs: outputs(of: step, last))
                         changed = true
                     } else {
@@ -187,6 +191,12 @@ public final class Runner: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    static func extras(of r: StepRecord) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, h) in r.outputs where k.hasPrefix("#") { out[String(k.dropFirst())] = h }
+        return out
     }
 
     private func outputs(of step: Step, _ r: StepRecord) -> [ArtifactRef: String] {
@@ -242,8 +252,10 @@ public final class Runner: @unchecked Sendable {
             case .unset: inputs[i.parameter] = .unset
             case .file(let p): inputs[i.parameter] = .file(graph.project.folder + "/" + p)
             case .artifacts(let refs, let gathered):
-                inputs[i.parameter] = .artifacts(refs.map {
-                    ArtifactFile(ref: $0, type: recipe.outputs[$0.name]?.output.type ?? .text, path: store.blobPath(analysis.known[$0] ?? "missing"))
+                inputs[i.parameter] = .artifacts(refs.map { ref in
+                    let side = graph.producerOf[ref].flatMap { extras[$0] } ?? [:]
+                    return ArtifactFile(ref: ref, type: recipe.outputs[ref.name]?.output.type ?? .text, path: store.blobPath(analysis.known[ref] ?? "missing"),
+                                        extras: side.mapValues { store.blobPath($0) })
                 }, gathered: gathered)
             }
         }
@@ -282,8 +294,8 @@ public final class Runner: @unchecked Sendable {
             do {
                 CrashPoint.reach(.running)
                 let produced = try producer.run(job)
-                let outputs = try commit(step, produced, fingerprint: fingerprint, inputHashes: inputHashes, seconds: Date().timeIntervalSince(clock))
-                event = .finished(step.id, outputs: outputs, seconds: Date().timeIntervalSince(clock), cost: produced.cost, attempts: attempts)
+                let (outputs, side) = try commit(step, produced, fingerprint: fingerprint, inputHashes: inputHashes, seconds: Date().timeIntervalSince(clock))
+                event = .finished(step.id, outputs: outputs, extras: side, seconds: Date().timeIntervalSince(clock), cost: produced.cost, attempts: attempts)
                 return
             } catch let e {
                 if e.cancelled || job.cancel.isCancelled { event = .cancelled(step.id); return }
@@ -326,7 +338,7 @@ public final class Runner: @unchecked Sendable {
     }
 
     /// Moves the outputs into the store, then appends the record: the record is the commit point.
-    private func commit(_ step: Step, _ produced: Produced, fingerprint: String, inputHashes: [String: String], seconds: Double) throws(ProducerError) -> [ArtifactRef: String] {
+    private func commit(_ step: Step, _ produced: Produced, fingerprint: String, inputHashes: [String: String], seconds: Double) throws(ProducerError) -> ([ArtifactRef: String], [String: String]) {
         var hashes: [ArtifactRef: String] = [:]
         var record: [String: String] = [:]
         CrashPoint.reach(.beforeBlobs)
@@ -360,13 +372,14 @@ public final class Runner: @unchecked Sendable {
         }
         do { try store.append(r) } catch { throw ProducerError("cannot record \(step.id): \(error)") }
         CrashPoint.reach(.afterRecord)
-        return hashes
+        return (hashes, Self.extras(of: r))
     }
 
     private func handle(_ e: Event) {
         switch e {
-        case .finished(let id, let outputs, let seconds, let cost, let attempts):
+        case .finished(let id, let outputs, let side, let seconds, let cost, let attempts):
             release(id)
+            extras[id] = side
             spend += cost
             complete(graph.step(id)!, outcome: .ran(seconds: seconds, cost: cost, attempts: attempts), outputs: outputs)
         case .failed(let id, let error):

@@ -105,11 +105,11 @@ struct CLITests {
         let dir = Repo.example
         let plan = try Self.run(["plan", "--state", NSTemporaryDirectory() + "vidmake-state-" + UUID().uuidString, dir + "/civilwar.vid.yaml"])
         #expect(plan.status == 0, "\(plan.err)")
-        #expect(plan.out.contains("20 steps, 20 to run, 0 up to date"))
+        #expect(plan.out.contains("26 steps, 26 to run, 0 up to date"))
         #expect(plan.out.contains("image         local/card             10 to run"))
         let json = try Self.run(["plan", "--json", dir + "/civilwar.vid.yaml"])
         let o = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as! [String: Any]
-        #expect((o["steps"] as! [Any]).count == 20)
+        #expect((o["steps"] as! [Any]).count == 26)
         let ex = try Self.run(["explain", dir + "/civilwar.vid.yaml", "narration[5]"])
         #expect(ex.status == 0 && ex.out.contains("voice = \"en-gb\""))
         let bad = try Self.run(["explain", dir + "/civilwar.vid.yaml", "narraton[5]"])

@@ -13,7 +13,7 @@ struct ExpansionTests {
         #expect(!ids.contains { $0.hasPrefix("image[5]") })
         #expect(ids.contains("script") && ids.contains("music_prompt") && ids.contains("music") && ids.contains("render"))
         #expect(!ids.contains { $0.hasPrefix("clip") || $0.hasPrefix("animation") || $0.hasPrefix("start_image") })
-        #expect(g.steps.count == 20)
+        #expect(g.steps.count == 26)
         #expect(g.sources.keys.map(\.description).sorted() == ["image[5][1]", "narration[3]"])
     }
 
@@ -35,11 +35,13 @@ struct ExpansionTests {
         #expect(n4.reads == [ArtifactRef("narration", [4])])
         let img = g.step(StepID("image", [2, 1]))!
         #expect(img.reads == [ArtifactRef("image_prompt", [2, 1])])
-        // render gathers every image that exists: 10 generated and segment 5's file.
+        // A scene gathers its segment's images: segment 5's is the vidfile's file.
+        let scene5 = g.step(StepID("scene", [5]))!
+        #expect(scene5.inputs.first { $0.parameter == "image" }!.artifacts == [ArtifactRef("image", [5, 1])])
+        #expect(g.step(StepID("scene", [2]))!.inputs.first { $0.parameter == "image" }!.artifacts == [ArtifactRef("image", [2, 1]), ArtifactRef("image", [2, 2])])
+        // The assembly gathers every scene.
         let render = g.step(StepID("render"))!
-        let images = render.inputs.first { $0.parameter == "image" }!.artifacts
-        #expect(images.count == 11)
-        #expect(images.contains(ArtifactRef("image", [5, 1])))
+        #expect(render.inputs.first { $0.parameter == "scene" }!.artifacts.count == 6)
     }
 
     @Test func textToVideoBranch() {
@@ -118,7 +120,7 @@ struct DirtinessTests {
     @Test func afterABuildNothingIsDirty() {
         let p = ExampleProject()
         let ran = simulateBuild(p.graph(), store: p.store, hasher: p.hasher)
-        #expect(ran.count == 20)
+        #expect(ran.count == 26)
         let s = statuses(p)
         #expect(s.values.allSatisfy { !$0.isDirty })
         #expect(simulateBuild(p.graph(), store: p.store, hasher: p.hasher).isEmpty)
@@ -130,9 +132,9 @@ struct DirtinessTests {
         p.edit("at Gettysburg and at Vicksburg.", "at Gettysburg, and at Vicksburg on the Mississippi.")
         let s = statuses(p)
         #expect(s[StepID("narration", [3])]?.state == .dirty(.inputChanged(parameter: "text")))
-        #expect(s.filter { $0.value.isDirty }.keys.map(\.description).sorted() == ["narration[3]", "render"])
+        #expect(s.filter { $0.value.isDirty }.keys.map(\.description).sorted() == ["narration[3]", "render", "scene[3]"])
         let ran = simulateBuild(p.graph(), store: p.store, hasher: p.hasher)
-        #expect(ran.map(\.description) == ["narration[3]", "render"])
+        #expect(ran.map(\.description) == ["narration[3]", "scene[3]", "render"])
         // Reverting pays nothing: the earlier results are still in the store.
         p.edit("at Gettysburg, and at Vicksburg on the Mississippi.", "at Gettysburg and at Vicksburg.")
         let back = statuses(p)
@@ -224,11 +226,11 @@ struct EstimateTests {
         let images = e.lines.first { $0.provider == "openai/gpt-image-1" }!
         #expect(images.calls == 10)
         #expect(abs(images.cost - 0.63) < 1e-9)
-        // 10 images, 4 at a time at 25 s: 3 waves = 75 s, after the script; then render.
+        // 10 images, 4 at a time at 25 s: 3 waves = 75 s, after the script; then a scene and the assembly.
         let table = ProviderTable.defaults
         let render = table.entries["local/ffmpeg"]!.latency
         let script = table.entries["local/article"]!.latency
-        #expect(abs(e.seconds - (script + 75 + render)) < 1e-6)
+        #expect(abs(e.seconds - (script + 75 + 2 * render)) < 1e-6)
     }
 
     @Test func rateLimitStretchesThePath() {
@@ -258,8 +260,10 @@ struct ProviderSettingsTests {
         let g = p.graph()
         let e = Estimate.of(g, running: Set(g.steps.map(\.id)), table: table)
         #expect(abs(e.cost - 0.40) < 1e-9)
-        // All ten images at once: script, one 20 s wave, render.
-        #expect(abs(e.seconds - (table.entries["local/article"]!.latency + 20 + table.entries["local/ffmpeg"]!.latency)) < 1e-6)
+        // All ten images at once: script, one 20 s wave, the six scenes as the ffmpeg pool allows, the assembly.
+        let ffmpeg = table.entries["local/ffmpeg"]!
+        let waves = Double((6 + ffmpeg.concurrency - 1) / ffmpeg.concurrency)
+        #expect(abs(e.seconds - (table.entries["local/article"]!.latency + 20 + waves * ffmpeg.latency + ffmpeg.latency)) < 1e-6)
     }
 
     @Test func badProvidersFileIsALocatedError() throws {

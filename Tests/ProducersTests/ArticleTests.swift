@@ -117,7 +117,7 @@ final class ArticleTests: XCTestCase {
         var last = source.startIndex
         for (s, text) in narration.enumerated() {
             let n = words(text)
-            XCTAssert((15...32).contains(n), "narration[\(s + 1)] has \(n) words, for a budget of 25: \(text)")
+            XCTAssert((12...28).contains(n), "narration[\(s + 1)] has \(n) words, for a budget of 21: \(text)")
             XCTAssert(endsSentence(text), "narration[\(s + 1)] does not end a sentence: \(text)")
             // Extractive: the article's own words (a sentence cut short has its own closing period).
             let body = String(text.dropLast())

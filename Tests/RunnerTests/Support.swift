@@ -58,13 +58,18 @@ final class Scratch {
         e.removeValue(forKey: "VIDMAKE_CRASH_AT")
         for (k, v) in env { e[k] = v }
         p.environment = e
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
+        // Output to files: two pipes read one after the other can fill and block the child.
+        let base = NSTemporaryDirectory() + "vidmake-out-" + UUID().uuidString
+        FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer { unlink(base + ".out"); unlink(base + ".err") }
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+        p.standardError = FileHandle(forWritingAtPath: base + ".err")
         try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let r = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        let o = FileManager.default.contents(atPath: base + ".out") ?? Data()
+        let r = FileManager.default.contents(atPath: base + ".err") ?? Data()
         let signalled = p.terminationReason == .uncaughtSignal
         return Run(status: signalled ? 128 + p.terminationStatus : p.terminationStatus, signal: signalled ? p.terminationStatus : nil,
                    out: String(decoding: o, as: UTF8.self), err: String(decoding: r, as: UTF8.self))

@@ -4,7 +4,7 @@ import RecipeParser
 
 /// `local/espeak`: speech from espeak-ng, offline, with the time of every word. Inputs `text`
 /// (the narration), `voice` (an espeak-ng voice such as `en-us`, `en-gb`, `en-us+f3`) and
-/// `language` (used when no voice is set); options `rate` (words per minute, default 165) and
+/// `language` (used when no voice is set); options `rate` (words per minute, default 175) and
 /// `pitch` (0–99, default 50). WAV out (16-bit mono, 22050 Hz).
 ///
 /// The words of the narration (its runs of non-whitespace, as written) go in
@@ -57,7 +57,7 @@ public struct EspeakSpeech: Producer {
         guard !voice.isEmpty, voice.count < 80, voice.allSatisfy({ $0.isLetter || $0.isNumber || "-_+".contains($0) }) else {
             throw ProducerError("'\(voice)' is not an espeak-ng voice", help: "espeak-ng voices look like en-us, en-gb, de, en-us+f3; list them with: espeak-ng --voices")
         }
-        let rate = job.intOption("rate", default: job.intOption("words_per_minute", default: 165))
+        let rate = job.intOption("rate", default: job.intOption("words_per_minute", default: 175))
         let pitch = job.intOption("pitch", default: 50)
         guard (80...450).contains(rate) else { throw ProducerError("rate \(rate) is outside espeak-ng's 80–450 words per minute") }
         guard (0...99).contains(pitch) else { throw ProducerError("pitch \(pitch) is outside espeak-ng's 0–99") }

@@ -24,7 +24,7 @@ public enum ProviderCatalog {
                      .music: ["tones"], .align: ["espeak"], .render: ["ffmpeg"]],
             defaultModels: [.llm: "article", .tts: "espeak", .image: "card", .video: "card", .music: "tones", .align: "espeak", .render: "ffmpeg"],
             options: ["rate": .int, "pitch": .int, "words_per_minute": .int, "palette": .text, "font": .text, "seed": .int,
-                      "mood": .text, "key": .text, "tempo": .int],
+                      "mood": .text, "key": .text, "tempo": .int, "length": .duration, "lead": .duration],
             keyVariable: nil, isLocal: true),
         ProviderSpec(
             family: "file",

@@ -30,7 +30,7 @@ import RecipeParser
 /// first words; the summary is the article's two most informative sentences, in order.
 ///
 /// Inputs read: `source`, `inquiry`, `audience` (kids: shorter sentences), `duration`, `style`;
-/// option `words_per_minute` (default 150). Which segments and images exist is read from the step's
+/// option `words_per_minute` (default 125: what espeak-ng at its default rate says in a segment, less the pauses around it). Which segments and images exist is read from the step's
 /// outputs, so `images_per_segment` is not needed. The narration is in the article's own language —
 /// nothing is translated, so `language` is not read — and the stop words and abbreviations it
 /// knows are English ones.
@@ -44,7 +44,7 @@ public struct ArticleScript: Producer {
                                 help: "set `source: article.md` under inputs:, or choose an LLM provider for the script "
                                     + "(e.g. `script: { provider: openai/gpt-4o-mini }`)")
         }
-        let wordsPerMinute = job.intOption("words_per_minute", default: 150)
+        let wordsPerMinute = job.intOption("words_per_minute", default: 125)
         guard wordsPerMinute > 0 else {
             throw ProducerError("local/article: words_per_minute must be above 0, not \(wordsPerMinute)")
         }

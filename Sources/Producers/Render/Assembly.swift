@@ -1,0 +1,283 @@
+import Foundation
+import Planner
+import RecipeParser
+
+/// `local/ffmpeg` for the whole video: joins the scenes (cut at their keyframes and copied, with
+/// only the transitions between them encoded), places every narration exactly, lays the music
+/// bed under it (looped, faded, ducked), brings the loudness to the target (measured, then a fixed gain), and writes the
+/// subtitles (SRT and WebVTT), the timeline (JSON and OpenTimelineIO) and the metadata.
+///
+/// Inputs: `scene`, `clip_scene`, `animation_scene` (scenes by segment, gathered; each carries its
+/// layout), `audio` (the narrations), `music`, `title`, `summary`. Outputs by name: `video`,
+/// `subtitles` (SRT), `captions` (WebVTT), `timeline` (JSON), `otio`, `metadata`.
+struct Assembly {
+    struct Scene {
+        var index: Int
+        var file: ArtifactFile
+        var layout: SceneLayout
+        var narration: ArtifactFile?
+        /// First frame in the final video.
+        var startFrame = 0
+    }
+
+    func run(_ job: Job) throws(ProducerError) -> Produced {
+        let r = job.render
+        let fps = r.fps
+        let (width, height) = Encoding.frame(r)
+        var byIndex: [Int: Scene] = [:]
+        for name in ["scene", "clip_scene", "animation_scene"] {
+            for f in job.files(name) {
+                guard let i = f.ref.index.first else { continue }
+                guard let path = f.extras["layout"], let data = FileManager.default.contents(atPath: path),
+                      let layout = try? JSONDecoder().decode(SceneLayout.self, from: data) else {
+                    throw ProducerError("scene \(f.ref) has no layout", help: "rebuild it: vidmake build --force \(f.ref.name)")
+                }
+                byIndex[i] = Scene(index: i, file: f, layout: layout)
+            }
+        }
+        guard !byIndex.isEmpty else { throw ProducerError("there are no scenes to assemble") }
+        for a in job.files("audio") { if let i = a.ref.index.first { byIndex[i]?.narration = a } }
+        var scenes = byIndex.keys.sorted().compactMap { byIndex[$0] }
+        for s in scenes where s.layout.fps != fps {
+            throw ProducerError("scene \(s.file.ref) was made at \(s.layout.fps) fps, the render is at \(fps)")
+        }
+
+        // Where each scene starts: the previous one's own length later.
+        var frame = 0
+        for i in scenes.indices {
+            scenes[i].startFrame = frame
+            frame += scenes[i].layout.ownFrames
+        }
+        let totalFrames = frame
+        let total = Double(totalFrames) / Double(fps)
+        let transitionFrames = scenes[0].layout.transitionFrames
+
+        // Video: bodies copied, transitions encoded; the audio is mixed meanwhile (work on both cores).
+        let list = job.workDir + "/scenes.ffconcat"
+        var concat = "ffconcat version 1.0\n"
+        var work: [Work] = [.audio]
+        let audio = job.workDir + "/audio.m4a"
+        for (k, s) in scenes.enumerated() {
+            let inFrames = k == 0 ? 0 : transitionFrames
+            if k > 0 && transitionFrames > 0 {
+                let piece = job.workDir + "/transition-\(s.index).mp4"
+                work.append(.transition(k, piece))
+                concat += "file \(Self.quoted(piece))\n"
+            }
+            concat += "file \(Self.quoted(s.file.path))\n"
+            // Just past the keyframe when cutting in, so the demuxer starts at it, not the one before.
+            if inFrames > 0 { concat += "inpoint \(Encoding.seconds(Double(inFrames) / Double(fps) + 0.000_001))\n" }
+            concat += "outpoint \(Encoding.seconds(Double(s.layout.ownFrames) / Double(fps) - 0.000_001))\n"
+        }
+        guard FileManager.default.createFile(atPath: list, contents: Data(concat.utf8)) else { throw ProducerError("cannot write \(list)") }
+        let loudness = try perform(work, scenes: scenes, total: total, audio: audio, job: job)
+
+        let outputs = Dictionary(job.step.outputs.map { ($0.artifact.name, $0.artifact) }, uniquingKeysWith: { a, _ in a })
+        var produced = Produced()
+        if let ref = outputs["video"] {
+            let mp4 = job.outputPath(ref, ext: "mp4")
+            try Subprocess.check(Encoding.ffmpeg + ["-f", "concat", "-safe", "0", "-i", "file:" + list, "-i", "file:" + audio,
+                                                    "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-t", Encoding.seconds(total),
+                                                    "-movflags", "+faststart", "-map_metadata", "-1", "-fflags", "+bitexact",
+                                                    "-f", "mp4", "file:" + mp4],
+                                 cancel: job.cancel, timeout: 1800, log: job.log)
+            let streams = try Media.streams(mp4, cancel: job.cancel)
+            guard streams.contains("video"), streams.contains("audio") else {
+                throw ProducerError("the rendered file lacks a stream: it has \(streams.joined(separator: ", "))")
+            }
+            produced.files[ref] = mp4
+        }
+
+        // The timeline every writer describes.
+        let timeline = try self.timeline(scenes, total: total, width: width, height: height, job: job)
+        let cues = Subtitles.cues(timeline.words)
+        func write(_ text: String, _ name: String, _ ext: String) throws(ProducerError) {
+            guard let ref = outputs[name] else { return }
+            let path = job.outputPath(ref, ext: ext)
+            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else { throw ProducerError("cannot write \(path)") }
+            produced.files[ref] = path
+        }
+        try write(Subtitles.srt(cues), "subtitles", "srt")
+        try write(Subtitles.webVTT(cues), "captions", "vtt")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        if let data = try? encoder.encode(timeline) { try write(String(decoding: data, as: UTF8.self) + "\n", "timeline", "json") }
+        try write(OTIO.json(timeline, name: timeline.title), "otio", "otio")
+        try write(Metadata.json(timeline, tags: Metadata.tags(title: timeline.title, summary: timeline.summary)), "metadata", "json")
+        if let extra = job.step.outputs.first(where: { produced.files[$0.artifact] == nil }) {
+            throw ProducerError("local/ffmpeg cannot make \(extra.artifact)",
+                                help: "the assembly makes video, subtitles (SRT), captions (WebVTT), timeline, otio and metadata")
+        }
+        produced.extras["loudness"] = Data(String(format: "{\"integrated\":%.2f}", loudness).utf8)
+        return produced
+    }
+
+    /// The dissolve (or other xfade) between the end of one scene and the start of the next,
+    /// encoded like the scenes so that it joins them without re-encoding.
+    func transition(from a: Scene, to b: Scene, into path: String, job: Job) throws(ProducerError) {
+        let r = job.render
+        let t = a.layout.transitionFrames
+        let fps = Double(r.fps)
+        // The outgoing scene from its keyframe at `ownFrames`: a seek a quarter frame past it lands
+        // on that keyframe, and without accurate seeking nothing after it is dropped.
+        let seek = Encoding.seconds((Double(a.layout.ownFrames) + 0.25) / fps)
+        let graph = "[0:v]trim=end_frame=\(t),setpts=PTS-STARTPTS,settb=AVTB[a];"
+            + "[1:v]trim=end_frame=\(t),setpts=PTS-STARTPTS,settb=AVTB[b];"
+            + "[a][b]xfade=transition=\(r.transition.name):duration=\(Encoding.seconds(Double(t) / fps)):offset=0,format=yuv420p[v]"
+        try Subprocess.check(Encoding.ffmpeg + ["-noaccurate_seek", "-ss", seek, "-i", "file:" + a.file.path, "-i", "file:" + b.file.path,
+                                                "-filter_complex", graph, "-map", "[v]", "-frames:v", String(t), "-an", "-r", String(r.fps)]
+                                 + Encoding.video(r) + ["-f", "mp4", "file:" + path],
+                             cancel: job.cancel, timeout: 600, log: job.log)
+    }
+
+    /// Mixes the narrations at their places with the music bed, brings the mix to the target
+    /// loudness, and encodes AAC. Returns the integrated loudness reached.
+    func mix(_ scenes: [Scene], total: Double, into path: String, job: Job) throws(ProducerError) -> Double {
+        let r = job.render
+        let fps = Double(r.fps)
+        var inputs: [String] = []
+        var graph: [String] = []
+        var voices: [String] = []
+        for s in scenes {
+            guard let n = s.narration else { continue }
+            let k = inputs.count / 2
+            inputs += ["-i", "file:" + n.path]
+            let ms = Int(((Double(s.startFrame) / fps + s.layout.lead) * 1000).rounded())
+            graph.append("[\(k):a]aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,adelay=\(ms):all=1[n\(k)]")
+            voices.append("[n\(k)]")
+        }
+        let end = Encoding.seconds(total)
+        if voices.isEmpty {
+            graph.append("anullsrc=r=48000:cl=stereo,atrim=0:\(end)[voice]")
+        } else {
+            graph.append(voices.joined() + "amix=inputs=\(voices.count):normalize=0:duration=longest,apad,atrim=0:\(end)[voice]")
+        }
+        var out = "voice"
+        if let music = job.files("music").first, let gain = r.music.gainDB {
+            let k = inputs.count / 2
+            inputs += ["-stream_loop", "-1", "-i", "file:" + music.path]
+            let fadeOut = min(3, total / 4)
+            graph.append("[\(k):a]aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,atrim=0:\(end),asetpts=PTS-STARTPTS,volume=\(Encoding.seconds(gain))dB,"
+                         + "afade=t=in:d=\(Encoding.seconds(min(2, total / 4))),afade=t=out:st=\(Encoding.seconds(total - fadeOut)):d=\(Encoding.seconds(fadeOut))[bed]")
+            if r.music.duck && !voices.isEmpty {
+                graph.append("[voice]asplit=2[v1][sc]")
+                graph.append("[bed][sc]sidechaincompress=threshold=0.02:ratio=6:attack=60:release=700[ducked]")
+                graph.append("[v1][ducked]amix=inputs=2:normalize=0:duration=first[mix]")
+            } else {
+                graph.append("[voice][bed]amix=inputs=2:normalize=0:duration=first[mix]")
+            }
+            out = "mix"
+        }
+        // Pass 1 measures the mix (EBU R128 integrated loudness and true peak); pass 2 applies the
+        // gain that brings it to the target, with a limiter only if the peaks would pass -1.5 dBTP.
+        // A fixed gain keeps the mix as it was made; loudnorm's dynamic mode would pump it.
+        let measureGraph = (graph + ["[\(out)]ebur128=peak=true[a]"]).joined(separator: ";")
+        let m = try Subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "info"] + inputs + ["-filter_complex", measureGraph, "-map", "[a]", "-f", "null", "-"],
+                                   cancel: job.cancel, timeout: 900, log: job.log)
+        guard m.status == 0, let measured = Self.ebur128Summary(m.stderr) else {
+            throw ProducerError("could not measure the mix's loudness:\n" + Subprocess.lastLines(m.stderr, 6))
+        }
+        var apply = "anull"
+        var reached = measured.integrated
+        if measured.integrated > -70 {
+            let gain = r.loudness - measured.integrated
+            apply = "volume=\(String(format: "%.2f", gain))dB"
+            if measured.truePeak + gain > -1.5 {
+                // Sample peaks held at -2 dBFS leave half a dB for the peaks between samples.
+                apply += ",alimiter=limit=0.794:attack=5:release=50:level=disabled"
+            }
+            reached = r.loudness
+        }
+        let finalGraph = (graph + ["[\(out)]\(apply),aresample=48000,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo[a]"]).joined(separator: ";")
+        try Subprocess.check(Encoding.ffmpeg + inputs + ["-filter_complex", finalGraph, "-map", "[a]", "-c:a", "aac", "-b:a", "192k",
+                                                         "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "mp4", "file:" + path],
+                             cancel: job.cancel, timeout: 900, log: job.log)
+        return reached
+    }
+
+    /// Integrated loudness (LUFS) and true peak (dBTP) from the summary `ebur128=peak=true` prints.
+    static func ebur128Summary(_ stderr: String) -> (integrated: Double, truePeak: Double)? {
+        guard let summary = stderr.range(of: "Summary:", options: .backwards) else { return nil }
+        var integrated: Double?
+        var peak: Double?
+        var inTruePeak = false
+        for line in stderr[summary.upperBound...].split(separator: "\n") {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            if t.hasPrefix("True peak") { inTruePeak = true }
+            let number = t.split(separator: " ").dropFirst().compactMap { Double($0) }.first
+            if t.hasPrefix("I:") { integrated = number }
+            if inTruePeak && t.hasPrefix("Peak:") { peak = number }
+        }
+        guard let integrated else { return nil }
+        return (integrated, peak ?? 0)
+    }
+
+    enum Work {
+        case audio
+        /// The transition into scene k (0-based), written to a file.
+        case transition(Int, String)
+    }
+
+    /// Does the pieces of work on the machine's cores (each runs its own ffmpeg); the first
+    /// failure wins. Returns the loudness the audio mix reached.
+    func perform(_ work: [Work], scenes: [Scene], total: Double, audio: String, job: Job) throws(ProducerError) -> Double {
+        let results = Results(count: work.count)
+        DispatchQueue.concurrentPerform(iterations: work.count) { i in
+            do throws(ProducerError) {
+                switch work[i] {
+                case .audio: results.loudness(try mix(scenes, total: total, into: audio, job: job))
+                case .transition(let k, let path): try transition(from: scenes[k - 1], to: scenes[k], into: path, job: job)
+                }
+            } catch {
+                results.fail(i, error)
+            }
+        }
+        if let e = results.firstFailure { throw e }
+        return results.loudnessValue
+    }
+
+    final class Results: @unchecked Sendable {
+        private let lock = NSLock()
+        private var failures: [Int: ProducerError] = [:]
+        private var lufs = Double.nan
+        init(count: Int) {}
+        func fail(_ i: Int, _ e: ProducerError) { lock.withLock { failures[i] = e } }
+        func loudness(_ v: Double) { lock.withLock { lufs = v } }
+        var firstFailure: ProducerError? { lock.withLock { failures.keys.min().flatMap { failures[$0] } } }
+        var loudnessValue: Double { lock.withLock { lufs } }
+    }
+
+    func timeline(_ scenes: [Scene], total: Double, width: Int, height: Int, job: Job) throws(ProducerError) -> Timeline {
+        let fps = Double(job.render.fps)
+        var out: [Timeline.Scene] = []
+        for s in scenes {
+            let start = Double(s.startFrame) / fps
+            var t = start
+            var media: [Timeline.Media] = []
+            for (name, share) in zip(s.layout.media, s.layout.mediaSeconds) {
+                media.append(Timeline.Media(kind: s.file.ref.name == "scene" ? .still : .clip, artifact: name, path: s.file.path, start: t, duration: share))
+                t += share
+            }
+            var narration: Timeline.Narration?
+            if let n = s.narration {
+                let text = s.layout.words.map(\.text).joined(separator: " ")
+                narration = Timeline.Narration(artifact: n.ref.description, path: n.path, start: start + s.layout.lead, duration: s.layout.narration,
+                                               text: text, words: s.layout.words.map { TimedWord(text: $0.text, start: $0.start + start, end: $0.end + start) },
+                                               timing: s.layout.timing)
+            }
+            out.append(Timeline.Scene(index: s.index, start: start, duration: Double(s.layout.frames) / fps, media: media, narration: narration))
+        }
+        let music = job.files("music").first.map { Timeline.Music(artifact: $0.ref.description, path: $0.path, gainDB: job.render.music.gainDB ?? 0, duck: job.render.music.duck) }
+        let title = (try job.text("title"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let summary = (try job.text("summary"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let tr = job.render.transition
+        return Timeline(title: title.isEmpty ? "Untitled" : title, summary: summary, width: width, height: height, fps: job.render.fps,
+                        transition: tr.name, transitionSeconds: tr.name == "cut" ? 0 : Double(scenes[0].layout.transitionFrames) / fps,
+                        duration: total, scenes: out, music: music)
+    }
+
+    /// A path in an ffconcat list: single-quoted, a `'` written as `'\''`.
+    static func quoted(_ path: String) -> String {
+        "'" + ("file:" + path).replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
