@@ -55,21 +55,24 @@ struct Assembly {
         // Video: bodies copied, transitions encoded; the audio is mixed meanwhile (work on both cores).
         let list = job.workDir + "/scenes.ffconcat"
         var concat = "ffconcat version 1.0\n"
-        var work: [Work] = [.audio]
         let audio = job.workDir + "/audio.m4a"
+        // Every transition in one file (one encoder start, not one per transition), each starting on a keyframe.
+        let transitions = job.workDir + "/transitions.mp4"
+        let t = Double(transitionFrames) / Double(fps)
         for (k, s) in scenes.enumerated() {
-            let inFrames = k == 0 ? 0 : transitionFrames
             if k > 0 && transitionFrames > 0 {
-                let piece = job.workDir + "/transition-\(s.index).mp4"
-                work.append(.transition(k, piece))
-                concat += "file \(Self.quoted(piece))\n"
+                concat += "file \(Self.quoted(transitions))\n"
+                if k > 1 { concat += "inpoint \(Encoding.seconds(Double(k - 1) * t + 0.000_001))\n" }
+                concat += "outpoint \(Encoding.seconds(Double(k) * t - 0.000_001))\n"
             }
             concat += "file \(Self.quoted(s.file.path))\n"
             // Just past the keyframe when cutting in, so the demuxer starts at it, not the one before.
-            if inFrames > 0 { concat += "inpoint \(Encoding.seconds(Double(inFrames) / Double(fps) + 0.000_001))\n" }
+            if k > 0 && transitionFrames > 0 { concat += "inpoint \(Encoding.seconds(t + 0.000_001))\n" }
             concat += "outpoint \(Encoding.seconds(Double(s.layout.ownFrames) / Double(fps) - 0.000_001))\n"
         }
         guard FileManager.default.createFile(atPath: list, contents: Data(concat.utf8)) else { throw ProducerError("cannot write \(list)") }
+        // The audio is mixed while the transitions encode: work on both cores.
+        let work: [Work] = scenes.count > 1 && transitionFrames > 0 ? [.audio, .transitions(transitions)] : [.audio]
         let loudness = try perform(work, scenes: scenes, total: total, audio: audio, job: job)
 
         let outputs = Dictionary(job.step.outputs.map { ($0.artifact.name, $0.artifact) }, uniquingKeysWith: { a, _ in a })
@@ -112,22 +115,38 @@ struct Assembly {
         return produced
     }
 
-    /// The dissolve (or other xfade) between the end of one scene and the start of the next,
-    /// encoded like the scenes so that it joins them without re-encoding.
-    func transition(from a: Scene, to b: Scene, into path: String, job: Job) throws(ProducerError) {
+    /// The transitions between consecutive scenes (dissolves or other xfades), one after the
+    /// other in one file, encoded like the scenes so that they join them without re-encoding;
+    /// each starts on a keyframe, where the concat list cuts it.
+    func transitions(_ scenes: [Scene], into path: String, job: Job) throws(ProducerError) {
         let r = job.render
-        let t = a.layout.transitionFrames
+        let t = scenes[0].layout.transitionFrames
         let fps = Double(r.fps)
-        // The outgoing scene from its keyframe at `ownFrames`: a seek a quarter frame past it lands
-        // on that keyframe, and without accurate seeking nothing after it is dropped.
-        let seek = Encoding.seconds((Double(a.layout.ownFrames) + 0.25) / fps)
-        let graph = "[0:v]trim=end_frame=\(t),setpts=PTS-STARTPTS,settb=AVTB[a];"
-            + "[1:v]trim=end_frame=\(t),setpts=PTS-STARTPTS,settb=AVTB[b];"
-            + "[a][b]xfade=transition=\(r.transition.name):duration=\(Encoding.seconds(Double(t) / fps)):offset=0,format=yuv420p[v]"
-        try Subprocess.check(Encoding.ffmpeg + ["-noaccurate_seek", "-ss", seek, "-i", "file:" + a.file.path, "-i", "file:" + b.file.path,
-                                                "-filter_complex", graph, "-map", "[v]", "-frames:v", String(t), "-an", "-r", String(r.fps)]
+        var inputs: [String] = []
+        var graph: [String] = []
+        var joined = ""
+        for k in 1..<scenes.count {
+            let a = scenes[k - 1], b = scenes[k]
+            // The outgoing scene from its keyframe at `ownFrames`: a seek a quarter frame past it
+            // lands on that keyframe, and without accurate seeking nothing after it is dropped.
+            let seek = Encoding.seconds((Double(a.layout.ownFrames) + 0.25) / fps)
+            let length = Encoding.seconds(Double(t) / fps)
+            inputs += ["-noaccurate_seek", "-ss", seek, "-t", length, "-i", "file:" + a.file.path, "-t", length, "-i", "file:" + b.file.path]
+            let i = 2 * (k - 1)
+            graph.append("[\(i):v]trim=end_frame=\(t),setpts=PTS-STARTPTS,settb=AVTB[a\(k)]")
+            graph.append("[\(i + 1):v]trim=end_frame=\(t),setpts=PTS-STARTPTS,settb=AVTB[b\(k)]")
+            graph.append("[a\(k)][b\(k)]xfade=transition=\(r.transition.name):duration=\(length):offset=0,format=yuv420p[x\(k)]")
+            joined += "[x\(k)]"
+        }
+        graph.append(joined + "concat=n=\(scenes.count - 1):v=1:a=0[v]")
+        let script = job.workDir + "/transitions.filtergraph"
+        guard FileManager.default.createFile(atPath: script, contents: Data(graph.joined(separator: ";\n").utf8)) else {
+            throw ProducerError("cannot write \(script)")
+        }
+        try Subprocess.check(Encoding.ffmpeg + inputs + ["-filter_complex_script", script, "-map", "[v]", "-frames:v", String(t * (scenes.count - 1)),
+                                                         "-an", "-r", String(r.fps), "-force_key_frames", "expr:eq(mod(n,\(t)),0)"]
                                  + Encoding.video(r) + ["-f", "mp4", "file:" + path],
-                             cancel: job.cancel, timeout: 600, log: job.log)
+                             cancel: job.cancel, timeout: 900, log: job.log)
     }
 
     /// Mixes the narrations at their places with the music bed, brings the mix to the target
@@ -214,8 +233,8 @@ struct Assembly {
 
     enum Work {
         case audio
-        /// The transition into scene k (0-based), written to a file.
-        case transition(Int, String)
+        /// Every transition, into one file.
+        case transitions(String)
     }
 
     /// Does the pieces of work on the machine's cores (each runs its own ffmpeg); the first
@@ -226,7 +245,7 @@ struct Assembly {
             do throws(ProducerError) {
                 switch work[i] {
                 case .audio: results.loudness(try mix(scenes, total: total, into: audio, job: job))
-                case .transition(let k, let path): try transition(from: scenes[k - 1], to: scenes[k], into: path, job: job)
+                case .transitions(let path): try transitions(scenes, into: path, job: job)
                 }
             } catch {
                 results.fail(i, error)
