@@ -129,7 +129,8 @@ enum BuildCommand {
             Output.err("vidmake build: \(error)")
             return ExitCode.failure
         }
-        _ = lock
+        // Held to the end of the build: the optimizer may end a value's lifetime at its last use.
+        defer { withExtendedLifetime(lock) {} }
 
         let started = Date()
         let reporter = BuildReporter(terminal: isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb",
