@@ -73,6 +73,7 @@ public final class Runner: @unchecked Sendable {
     private var cpu: Pool
     public private(set) var outcomes: [StepID: StepOutcome] = [:]
     private var reasons: [StepID: DirtyReason] = [:]
+    private var expected: Set<StepID> = []
     /// Side data of finished steps (`#words` → blob hash), handed to the steps that read their outputs.
     private var extras: [StepID: [String: String]] = [:]
     private var interrupted = false
@@ -115,13 +116,15 @@ public final class Runner: @unchecked Sendable {
     public var wasInterrupted: Bool { cond.withLock { interrupted } }
 
     /// Runs the build to its end (or to the first failure without `-k`, or to an interrupt).
-    /// `expectedToRun` sizes the progress count; it shrinks as steps turn out to be up to date.
-    public func run(expectedToRun: Int) throws {
+    /// `expected` (the steps the first analysis did not find up to date) sizes the progress
+    /// count; it shrinks as some of them turn out to be up to date after all.
+    public func run(expected: Set<StepID>) throws {
         try ingestSources()
         cleanTmp()
         let scope = options.targets.map { graph.closure(upstreamOf: $0) } ?? Set(graph.steps.map(\.id))
         cond.lock()
-        total = expectedToRun
+        total = expected.count
+        self.expected = expected
         for s in graph.steps where scope.contains(s.id) {
             let deps = graph.dependencies(of: s)
             waitingOn[s.id] = deps.count
@@ -418,7 +421,7 @@ public final class Runner: @unchecked Sendable {
         for (ref, h) in outputs { analysis.learn(ref, hash: h) }
         switch outcome {
         case .ran: break
-        default: total = max(done, total - (reasons[step.id] == nil && expectedDirty(step) ? 1 : 0))
+        default: total = max(done, total - (reasons[step.id] == nil && expected.contains(step.id) ? 1 : 0))
         }
         finish(step.id, outcome)
         for d in dependents[step.id] ?? [] {
@@ -428,9 +431,6 @@ public final class Runner: @unchecked Sendable {
         }
     }
 
-    /// Counted in the expected total: every step the first analysis did not find up to date.
-    private func expectedDirty(_ step: Step) -> Bool { expected.contains(step.id) }
-    public var expected: Set<StepID> = []
 
     /// Sources (the vidfile's overrides, edited out files) go into the store, so that producers
     /// read every artifact the same way.

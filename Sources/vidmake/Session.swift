@@ -87,8 +87,7 @@ struct Session {
         let (g0, planDiags) = Planner().plan(project)
         for d in planDiags.sorted { Output.err(renderer.render(d)) }
         guard var graph = g0 else { return nil }
-        let stateDir = o.stateDir.map(ProjectPaths.absolute) ?? project.folder + "/.vidmake"
-        let key = FileStateStore.sanitize((project.vidfilePath as NSString).lastPathComponent)
+        let (stateDir, key) = storeLocation(vidfile: project.vidfilePath, stateDir: o.stateDir)
         let store = FileStateStore(root: stateDir, vidfileKey: key)
         let hasher = FileHasher(cachePath: stateDir + "/stat-cache.json")
         let tree = OutputTree(folder: project.folder, name: OutputTree.projectName(project.vidfilePath), stateRoot: stateDir, key: key)
@@ -137,6 +136,14 @@ struct Session {
         if FileManager.default.fileExists(atPath: stateDir) { hasher.save() }
         return Session(graph: graph, analysis: analysis, store: store, hasher: hasher, providers: table, stateDir: stateDir, key: key,
                        tree: tree, edits: edits, ignoredEdits: ignored, forced: forced)
+    }
+
+    /// Where a vidfile's state lives: `--state DIR`, else `.vidmake` beside it; and the name its
+    /// records, revisions and lock go under there.
+    static func storeLocation(vidfile: String, stateDir: String?) -> (root: String, key: String) {
+        let path = ProjectPaths.absolute(vidfile)
+        let folder = (path as NSString).deletingLastPathComponent
+        return (stateDir.map(ProjectPaths.absolute) ?? folder + "/.vidmake", FileStateStore.sanitize((path as NSString).lastPathComponent))
     }
 
     /// Steps named on the command line: `narration[3]`, or a producer's name for all its steps.

@@ -62,30 +62,8 @@ struct RenderTests {
     }
 }
 
-/// Runs tools the tests check with.
-enum Tool {
-    struct Output { var status: Int32; var out: String; var err: String }
-
-    /// Runs a tool with its output in files (ffmpeg writes much to stderr: pipes read one after
-    /// the other would fill and block it).
-    static func run(_ argv: [String]) throws -> Output {
-        let base = NSTemporaryDirectory() + "vidmake-tool-" + UUID().uuidString
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
-        defer { unlink(base + ".out"); unlink(base + ".err") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
-        p.standardError = FileHandle(forWritingAtPath: base + ".err")
-        try p.run()
-        p.waitUntilExit()
-        let o = FileManager.default.contents(atPath: base + ".out") ?? Data()
-        let e = FileManager.default.contents(atPath: base + ".err") ?? Data()
-        return Output(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
-    }
-
+/// Measures the tests check with.
+extension Tool {
     static func integratedLoudness(_ path: String) throws -> Double {
         let r = try run(["ffmpeg", "-nostdin", "-hide_banner", "-i", path, "-map", "0:a:0", "-af", "ebur128", "-f", "null", "-"])
         guard let summary = r.err.range(of: "Summary:", options: .backwards) else { return .nan }

@@ -49,30 +49,14 @@ final class Scratch {
 
     @discardableResult
     func vidmake(_ args: [String], env: [String: String] = [:]) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Repo.binary)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
         var e = ProcessInfo.processInfo.environment
         e["NO_COLOR"] = "1"
         e.removeValue(forKey: "VIDMAKE_CRASH_AT")
         for (k, v) in env { e[k] = v }
-        p.environment = e
-        // Output to files: two pipes read one after the other can fill and block the child.
-        let base = NSTemporaryDirectory() + "vidmake-out-" + UUID().uuidString
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
-        defer { unlink(base + ".out"); unlink(base + ".err") }
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
-        p.standardError = FileHandle(forWritingAtPath: base + ".err")
-        try p.run()
-        p.waitUntilExit()
-        let o = FileManager.default.contents(atPath: base + ".out") ?? Data()
-        let r = FileManager.default.contents(atPath: base + ".err") ?? Data()
+        let (p, o, r) = try Tool.launch(Repo.binary, args, cwd: dir, environment: e)
         let signalled = p.terminationReason == .uncaughtSignal
         return Run(status: signalled ? 128 + p.terminationStatus : p.terminationStatus, signal: signalled ? p.terminationStatus : nil,
-                   out: String(decoding: o, as: UTF8.self), err: String(decoding: r, as: UTF8.self))
+                   out: o, err: r)
     }
 
     /// `vidmake build` of the vidfile, asserting it succeeded.
@@ -121,4 +105,38 @@ final class Scratch {
     }
 
     func exists(_ rel: String) -> Bool { FileManager.default.fileExists(atPath: dir + "/" + rel) }
+}
+
+/// Runs programs for the tests, their output in files (a child that writes much to stderr would
+/// block on a pipe read only after stdout).
+enum Tool {
+    struct Output { var status: Int32; var out: String; var err: String }
+
+    /// A tool found on PATH.
+    static func run(_ argv: [String]) throws -> Output {
+        let (p, o, e) = try launch("/usr/bin/env", argv)
+        return Output(status: p.terminationStatus, out: o, err: e)
+    }
+
+    /// Runs `executable` to its end; returns the finished process, its stdout and its stderr.
+    static func launch(_ executable: String, _ args: [String], cwd: String? = nil,
+                       environment: [String: String]? = nil) throws -> (Process, String, String) {
+        let base = NSTemporaryDirectory() + "vidmake-out-" + UUID().uuidString
+        FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer { unlink(base + ".out"); unlink(base + ".err") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        if let environment { p.environment = environment }
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+        p.standardError = FileHandle(forWritingAtPath: base + ".err")
+        try p.run()
+        p.waitUntilExit()
+        let o = FileManager.default.contents(atPath: base + ".out") ?? Data()
+        let e = FileManager.default.contents(atPath: base + ".err") ?? Data()
+        return (p, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
 }

@@ -118,27 +118,14 @@ public struct EspeakSpeech: Producer {
         ProducerError("espeak-ng has no voice '\(voice)'", help: "list the voices with: espeak-ng --voices (e.g. en-us, en-gb, fr, de)")
     }
 
-    /// Word times without the engine's help: the words of `text` spread over the voiced part of
-    /// the audio (from the first to the last sample above silence), each getting a share in
-    /// proportion to its number of characters (Unicode scalars). Seconds, to the millisecond.
+    /// Word times without the engine's help: the words spread over the voiced part of the audio
+    /// (from the first to the last sample above silence), by `WordTiming.spread`.
     static func estimatedWords(of text: String, samples: [Int16], sampleRate: Int) -> [TimedWord] {
-        let tokens = EspeakTiming.tokens(of: text)
-        guard !tokens.isEmpty, sampleRate > 0 else { return [] }
+        guard sampleRate > 0 else { return [] }
         let level = Int(EspeakTiming.silenceLevel)
         let first = samples.firstIndex { abs(Int($0)) > level } ?? 0
         let last = samples.lastIndex { abs(Int($0)) > level }.map { $0 + 1 } ?? samples.count
-        let total = tokens.reduce(0) { $0 + $1.count }
-        func seconds(_ characters: Int) -> Double {
-            let sample = Double(first) + Double(max(last - first, 0)) * Double(characters) / Double(total)
-            return (sample * 1000 / Double(sampleRate)).rounded() / 1000
-        }
-        var words: [TimedWord] = []
-        var before = 0
-        for token in tokens {
-            words.append(TimedWord(text: token.text, start: seconds(before), end: seconds(before + token.count)))
-            before += token.count
-        }
-        return words
+        return WordTiming.spread(text, from: Double(first) / Double(sampleRate), to: Double(max(first, last)) / Double(sampleRate))
     }
 
     /// The JSON of `extras["words"]`: sorted keys, so the same words give the same bytes.

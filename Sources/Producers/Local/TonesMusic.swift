@@ -256,7 +256,7 @@ final class ToneSynth {
         func put(_ data: Data) throws(ProducerError) {
             do { try file.write(contentsOf: data) } catch { throw ProducerError("cannot write \(path): \(error.localizedDescription)") }
         }
-        try put(ToneSynth.header(frames: frames))
+        try put(WAV.header(channels: 2, sampleRate: ToneSynth.rate, frames: frames))
 
         let pcm = UnsafeMutablePointer<Int16>.allocate(capacity: 2 * chunk)
         defer { pcm.deallocate() }
@@ -278,25 +278,6 @@ final class ToneSynth {
     /// A float sample (full scale 1) as 16-bit PCM, rounded, kept within ±32766.
     static func sample(_ x: Double) -> Int16 {
         Int16(max(-32766, min(32766, (x * 32767).rounded())))
-    }
-
-    /// The 44-byte RIFF/WAVE header of 16-bit stereo PCM at 48 kHz.
-    static func header(frames: Int) -> Data {
-        let dataBytes = UInt32(frames * 4)
-        var d = Data()
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        d.append(contentsOf: Array("RIFF".utf8)); u32(36 + dataBytes)
-        d.append(contentsOf: Array("WAVE".utf8))
-        d.append(contentsOf: Array("fmt ".utf8)); u32(16)
-        u16(1)                              // PCM
-        u16(2)                              // channels
-        u32(UInt32(rate))                   // sample rate
-        u32(UInt32(rate * 4))               // bytes per second
-        u16(4)                              // bytes per frame
-        u16(16)                             // bits per sample
-        d.append(contentsOf: Array("data".utf8)); u32(dataBytes)
-        return d
     }
 
     /// Frames `start ..< start+count` of the bed before fades and scaling, into `out`.

@@ -240,7 +240,7 @@ struct Assembly {
     /// Does the pieces of work on the machine's cores (each runs its own ffmpeg); the first
     /// failure wins. Returns the loudness the audio mix reached.
     func perform(_ work: [Work], scenes: [Scene], total: Double, audio: String, job: Job) throws(ProducerError) -> Double {
-        let results = Results(count: work.count)
+        let results = Results()
         DispatchQueue.concurrentPerform(iterations: work.count) { i in
             do throws(ProducerError) {
                 switch work[i] {
@@ -259,7 +259,6 @@ struct Assembly {
         private let lock = NSLock()
         private var failures: [Int: ProducerError] = [:]
         private var lufs = Double.nan
-        init(count: Int) {}
         func fail(_ i: Int, _ e: ProducerError) { lock.withLock { failures[i] = e } }
         func loudness(_ v: Double) { lock.withLock { lufs = v } }
         var firstFailure: ProducerError? { lock.withLock { failures.keys.min().flatMap { failures[$0] } } }

@@ -59,9 +59,7 @@ struct SceneLayout: Codable, Equatable {
     var ownFrames: Int { frames - transitionFrames }
 }
 
-/// Word times for a narration: the speech engine's when it reported them, else an estimate that
-/// spreads the audio over the words in proportion to their letters (a word of eight letters takes
-/// twice as long as one of four), leaving the ends of the audio silent as speech engines do.
+/// Word times for a narration: the speech engine's when it reported them, else an estimate.
 enum WordTiming {
     /// Reads the `words` side data of a speech artifact (`{"timing": …, "words": [{text, start, end}]}`).
     static func reported(_ file: ArtifactFile) -> (words: [TimedWord], timing: String)? {
@@ -75,19 +73,22 @@ enum WordTiming {
         var words: [TimedWord]
     }
 
-    static func estimate(_ text: String, duration: Double) -> [TimedWord] {
-        let words = text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
-        guard !words.isEmpty, duration > 0 else { return [] }
-        let start = min(0.1, duration * 0.05), end = max(start, duration - min(0.2, duration * 0.05))
-        let weights = words.map { w in Double(max(1, w.filter { $0.isLetter || $0.isNumber }.count)) + 1.5 }
-        let total = weights.reduce(0, +)
-        var t = start
-        var out: [TimedWord] = []
-        for (w, weight) in zip(words, weights) {
-            let d = (end - start) * weight / total
-            out.append(TimedWord(text: w, start: t, end: t + d * 0.92))
-            t += d
+    /// The estimate, when no engine reported times: the words of `text` spread over `start…end`,
+    /// each getting a share in proportion to its number of characters (Unicode scalars).
+    /// Seconds, to the millisecond.
+    static func spread(_ text: String, from start: Double, to end: Double) -> [TimedWord] {
+        let tokens = EspeakTiming.tokens(of: text)
+        let total = tokens.reduce(0) { $0 + $1.count }
+        guard total > 0 else { return [] }
+        func seconds(_ characters: Int) -> Double {
+            ((start + (end - start) * Double(characters) / Double(total)) * 1000).rounded() / 1000
         }
-        return out
+        var words: [TimedWord] = []
+        var before = 0
+        for token in tokens {
+            words.append(TimedWord(text: token.text, start: seconds(before), end: seconds(before + token.count)))
+            before += token.count
+        }
+        return words
     }
 }

@@ -34,7 +34,7 @@ struct SceneRender {
             if let reported = WordTiming.reported(audio) {
                 (words, timing) = reported
             } else if let text = try job.text("text") {
-                words = WordTiming.estimate(text, duration: narration)
+                words = WordTiming.spread(text, from: 0, to: narration)
                 timing = "estimate"
             }
         }

@@ -136,10 +136,9 @@ enum BuildCommand {
         let reporter = BuildReporter(terminal: isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb",
                                      verbose: f.verbose, estimate: estimate.cost)
         let runner = Runner(graph: g, store: session.store, hasher: session.hasher, table: session.providers, options: options, reporter: reporter)
-        runner.expected = expected
         let signals = SignalTrap { runner.interrupt() }
         var storeError: String?
-        do { try runner.run(expectedToRun: expected.count) } catch { storeError = "\(error)" }
+        do { try runner.run(expected: expected) } catch { storeError = "\(error)" }
         signals.release()
         reporter.finish()
 

@@ -114,9 +114,7 @@ enum LogCommand {
             Output.err("vidmake log: \(file): no such file")
             return ExitCode.failure
         }
-        let folder = ((ProjectPaths.absolute(file)) as NSString).deletingLastPathComponent
-        let root = stateDir.map(ProjectPaths.absolute) ?? folder + "/.vidmake"
-        let key = FileStateStore.sanitize((file as NSString).lastPathComponent)
+        let (root, key) = Session.storeLocation(vidfile: file, stateDir: stateDir)
         let revisions = RevisionLog(root: root, key: key).all()
         if json {
             let encoder = JSONEncoder()
