@@ -15,7 +15,7 @@ let package = Package(
         .target(name: "Planner", dependencies: ["RecipeParser", "CCrypto"], exclude: ["README.md"]),
         .target(name: "Producers", dependencies: ["Planner", "RecipeParser"], exclude: ["README.md"]),
         .target(name: "Runner", dependencies: ["Producers", "Planner", "RecipeParser"], exclude: ["README.md"]),
-        .target(name: "Emitters", dependencies: ["Planner"], exclude: ["README.md"]),
+        .target(name: "Emitters", dependencies: ["Planner", "RecipeParser"], exclude: ["README.md"]),
         .executableTarget(name: "vidmake", dependencies: ["RecipeParser", "Planner", "Producers", "Runner", "Emitters"], exclude: ["README.md"]),
 
         .testTarget(name: "RecipeParserTests", dependencies: ["RecipeParser"]),

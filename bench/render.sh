@@ -73,7 +73,7 @@ printf 'render: vidmake build             %6.1f s for %.1f s of video   %.2fx th
 printf 'render: one-segment edit          %6.1f s                         %.0f%% of the full render (target <= 40%%)\n' \
   "$edit" "$(python3 -c "print(100*$edit/$full)")"
 if [ "${MOVIEPY:-0}" = 1 ]; then
-  python3 -c "import moviepy" 2>/dev/null || pip install -q moviepy==2.1.2 >/dev/null
+  python3 -c "import moviepy" 2>/dev/null || pip install -q moviepy==2.1.2 >/dev/null 2>&1 || pip install -q --break-system-packages moviepy==2.1.2 >/dev/null
   t5=$(date +%s.%N)
   (cd "$shared" && python3 moviepy_render.py "$work/fixture" "$work/moviepy.mp4")
   t6=$(date +%s.%N)

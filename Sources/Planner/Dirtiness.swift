@@ -59,6 +59,15 @@ public struct StepStatus: Sendable, Hashable {
     public var isDirty: Bool { if case .dirty = state { return true } else { return false } }
 }
 
+extension StepInput {
+    /// The content hash of an artifact input: the artifact's own hash, or for a gathered input
+    /// one hash over its members' indices and hashes in order. `vidmake produce` hashes the same way.
+    public static func artifactsHash(_ refs: [ArtifactRef], _ hashes: [String], gathered: Bool) -> String {
+        if !gathered, let only = hashes.first { return only }
+        return SHA256.hex(zip(refs, hashes).map { "\($0.0.index)=\($0.1)" }.joined(separator: "\n"))
+    }
+}
+
 extension Step {
     /// An output's name relative to the step: `audio` for narration[3]'s audio[3],
     /// `narration[3]` for the script's. Records key outputs this way, so the same work done by
@@ -136,8 +145,7 @@ public struct DirtyAnalysis: Sendable {
                 guard let h = known[r] else { return .pending(graph.producerOf[r] ?? StepID(r.name, r.index)) }
                 hashes.append(h)
             }
-            if !gathered, let only = hashes.first { return .hash(only) }
-            return .hash(SHA256.hex(zip(refs, hashes).map { "\($0.0.index)=\($0.1)" }.joined(separator: "\n")))
+            return .hash(StepInput.artifactsHash(refs, hashes, gathered: gathered))
         }
     }
 

@@ -65,12 +65,8 @@ public final class FileStateStore: StateStore, @unchecked Sendable {
         String(key.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" ? $0 : "_" })
     }
 
-    /// The log ends in a line cut short by a crash: the next append starts a new line first.
-    private var tornTail = false
-
     private func load() {
         guard let data = FileManager.default.contents(atPath: recordsPath) else { return }
-        tornTail = data.last.map { $0 != UInt8(ascii: "\n") } ?? false
         let decoder = JSONDecoder()
         for line in data.split(separator: UInt8(ascii: "\n")) {
             guard let r = try? decoder.decode(StepRecord.self, from: Data(line)) else { continue }
@@ -88,21 +84,30 @@ public final class FileStateStore: StateStore, @unchecked Sendable {
 
     public func hasBlob(_ hash: String) -> Bool { FileManager.default.fileExists(atPath: blobPath(hash)) }
 
-    /// Appends a record (one line, one write) and makes it current.
+    /// Appends a record (one line, one write) and makes it current. Several processes may append
+    /// at once (`vidmake produce` under ninja -j): each append holds an exclusive `flock` on the
+    /// log, and a line cut short by a killed writer is closed first, judged from the file itself.
     public func append(_ record: StepRecord) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = try encoder.encode(record)
         line.append(UInt8(ascii: "\n"))
-        if lock.withLock({ tornTail }) { line.insert(UInt8(ascii: "\n"), at: 0) }
         try FileManager.default.createDirectory(atPath: (recordsPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let fd = open(recordsPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(recordsPath, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError.io("cannot open \(recordsPath): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw StoreError.io("cannot lock \(recordsPath): \(String(cString: strerror(errno)))") }
+        }
+        defer { flock(fd, LOCK_UN) }
+        var st = stat()
+        if fstat(fd, &st) == 0, st.st_size > 0 {
+            var last: UInt8 = 0
+            if pread(fd, &last, 1, st.st_size - 1) == 1, last != UInt8(ascii: "\n") { line.insert(UInt8(ascii: "\n"), at: 0) }
+        }
         let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == line.count else { throw StoreError.io("short write to \(recordsPath)") }
         lock.withLock {
-            tornTail = false
             byStep[record.step] = record
             byFingerprint[record.fingerprint] = record
         }

@@ -2,7 +2,7 @@ import RecipeParser
 
 /// One producer instance of the build graph, as data: what it runs, what it reads, what it
 /// makes. The in-process runner and the emitters are two consumers of the same `Step`s.
-public struct Step: Sendable, Hashable {
+public struct Step: Sendable, Hashable, Codable {
     public var id: StepID
     public var kind: ProducerKind
     /// `local/espeak`, `openai/gpt-4o-mini`.
@@ -23,7 +23,7 @@ public struct Step: Sendable, Hashable {
     /// (`{{summary}}`) are left for the producer. Also in the description.
     public var prompt: String?
 
-    public struct Output: Sendable, Hashable {
+    public struct Output: Sendable, Hashable, Codable {
         public var artifact: ArtifactRef
         public var type: ArtifactType
         public init(artifact: ArtifactRef, type: ArtifactType) {
@@ -55,8 +55,8 @@ public struct Step: Sendable, Hashable {
 }
 
 /// One parameter of a step.
-public struct StepInput: Sendable, Hashable {
-    public enum Source: Sendable, Hashable {
+public struct StepInput: Sendable, Hashable, Codable {
+    public enum Source: Sendable, Hashable, Codable {
         /// A value set in the vidfile or by default; part of the description.
         case value(Value)
         /// An optional input left unset.

@@ -178,13 +178,13 @@ public final class Runner: @unchecked Sendable {
                         try? store.append(StepRecord(step: step.id, fingerprint: r.fingerprint, description: step.description,
                                                      inputs: status.inputHashes, outputs: r.outputs, seconds: 0, cost: 0))
                     }
-                    if let r = status.record { extras[step.id] = Self.extras(of: r) }
+                    if let r = status.record { extras[step.id] = StepCommit.extras(of: r) }
                     complete(step, outcome: reused ? .reused : .upToDate, outputs: status.record.map { outputs(of: step, $0) } ?? [:])
                     changed = true
                 case .dirty(let reason):
                     if options.pinned.contains(step.id), let last = store.latest(step.id),
                        step.outputs.allSatisfy({ last.outputs[step.relativeKey($0.artifact)].map(store.hasBlob) ?? false }) {
-                        extras[step.id] = Self.extras(of: last)
+                        extras[step.id] = StepCommit.extras(of: last)
                         complete(step, outcome: .pinned, outputs: outputs(of: step, last))
                         changed = true
                     } else {
@@ -194,12 +194,6 @@ public final class Runner: @unchecked Sendable {
                 }
             }
         }
-    }
-
-    static func extras(of r: StepRecord) -> [String: String] {
-        var out: [String: String] = [:]
-        for (k, h) in r.outputs where k.hasPrefix("#") { out[String(k.dropFirst())] = h }
-        return out
     }
 
     private func outputs(of step: Step, _ r: StepRecord) -> [ArtifactRef: String] {
@@ -297,7 +291,7 @@ public final class Runner: @unchecked Sendable {
             do {
                 CrashPoint.reach(.running)
                 let produced = try producer.run(job)
-                let (outputs, side) = try commit(step, produced, fingerprint: fingerprint, inputHashes: inputHashes, seconds: Date().timeIntervalSince(clock))
+                let (outputs, side) = try StepCommit.commit(step, produced, to: store, fingerprint: fingerprint, inputHashes: inputHashes, seconds: Date().timeIntervalSince(clock))
                 event = .finished(step.id, outputs: outputs, extras: side, seconds: Date().timeIntervalSince(clock), cost: produced.cost, attempts: attempts)
                 return
             } catch let e {
@@ -338,44 +332,6 @@ public final class Runner: @unchecked Sendable {
             if w < 0 { return false }
             Thread.sleep(forTimeInterval: min(w, 0.5))
         }
-    }
-
-    /// Moves the outputs into the store, then appends the record: the record is the commit point.
-    private func commit(_ step: Step, _ produced: Produced, fingerprint: String, inputHashes: [String: String], seconds: Double) throws(ProducerError) -> ([ArtifactRef: String], [String: String]) {
-        var hashes: [ArtifactRef: String] = [:]
-        var record: [String: String] = [:]
-        CrashPoint.reach(.beforeBlobs)
-        for o in step.outputs {
-            guard let path = produced.files[o.artifact] else {
-                throw ProducerError("\(step.provider) made no \(o.artifact) for \(step.id)")
-            }
-            var st = stat()
-            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-                throw ProducerError("\(step.provider) reported \(o.artifact) at \(path), but there is no file there")
-            }
-            if o.type.isFile && st.st_size == 0 { throw ProducerError("\(step.provider) made an empty file for \(o.artifact)") }
-            do {
-                let h = try store.adoptFile(path)
-                hashes[o.artifact] = h
-                record[step.relativeKey(o.artifact)] = h
-            } catch {
-                throw ProducerError("cannot store \(o.artifact): \(error)")
-            }
-        }
-        for (name, data) in produced.extras.sorted(by: { $0.key < $1.key }) {
-            do { record["#" + name] = try store.putBlob(data) } catch { throw ProducerError("cannot store \(name) of \(step.id): \(error)") }
-        }
-        let r = StepRecord(step: step.id, fingerprint: fingerprint, description: step.description, inputs: inputHashes,
-                           outputs: record, seconds: seconds, cost: produced.cost)
-        CrashPoint.reach(.beforeRecord)
-        if ProcessInfo.processInfo.environment["VIDMAKE_CRASH_AT"]?.hasPrefix("torn:") == true {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            if let line = try? encoder.encode(r) { CrashPoint.tear(line, into: store.recordsPath) }
-        }
-        do { try store.append(r) } catch { throw ProducerError("cannot record \(step.id): \(error)") }
-        CrashPoint.reach(.afterRecord)
-        return (hashes, Self.extras(of: r))
     }
 
     private func handle(_ e: Event) {

@@ -26,6 +26,8 @@ enum CommandLineInterface {
         StatusCommand.command,
         LogCommand.command,
         CleanCommand.command,
+        EmitCommand.command,
+        ProduceCommand.command,
         PlanCommand.command,
         GraphCommand.command,
         ExplainCommand.command,

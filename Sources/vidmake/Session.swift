@@ -28,6 +28,8 @@ struct Session {
         var stateDir: String?
         var forced: [String] = []
         var providersFile: String?
+        /// Emitted builds have their own tree: edits in `out/<name>/` are not theirs to use.
+        var ignoreOutEdits = false
     }
 
     /// A graph command's command line: the shared options, its own flags, and its words.
@@ -95,7 +97,7 @@ struct Session {
         // Out files a person edited stand in for their artifacts, like overrides in the vidfile.
         var edits: [OutputTree.Edit] = []
         var ignored: [(edit: OutputTree.Edit, why: String)] = []
-        for e in tree.edits(hasher: hasher) {
+        for e in o.ignoreOutEdits ? [] : tree.edits(hasher: hasher) {
             if e.isView {
                 ignored.append((e, "a view of the script's fields; edit the field's own file (e.g. segments/01/narration.txt) instead"))
             } else if let src = graph.sources[e.artifact], graph.producerOf[e.artifact] == nil {

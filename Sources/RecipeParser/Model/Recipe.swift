@@ -112,6 +112,22 @@ public struct ProviderRef: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(family)/\(model)" }
 }
 
+/// As text, `family/model`; the span is not kept.
+extension ProviderRef: Codable {
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let slash = text.firstIndex(of: "/"), slash != text.startIndex, text.index(after: slash) != text.endIndex else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a provider is family/model, not '\(text)'"))
+        }
+        self.init(family: String(text[..<slash]), model: String(text[text.index(after: slash)...]))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
 /// One input of a producer: the parameter name the producer sees and the value it is bound to.
 public struct ProducerInput: Sendable, Hashable {
     public var parameter: String

@@ -252,14 +252,14 @@ final class SignalTrap: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
 
-    init(_ handler: @escaping @Sendable () -> Void) {
+    init(announce: Bool = true, _ handler: @escaping @Sendable () -> Void) {
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             s.setEventHandler { [self] in
                 let n = lock.withLock { count += 1; return count }
                 if n == 1 {
-                    FileHandle.standardError.write(Data("\r\u{1B}[Kvidmake: stopping (press Ctrl-C again to quit at once)\n".utf8))
+                    if announce { FileHandle.standardError.write(Data("\r\u{1B}[Kvidmake: stopping (press Ctrl-C again to quit at once)\n".utf8)) }
                     handler()
                 } else {
                     _exit(130)

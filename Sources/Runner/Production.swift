@@ -1,0 +1,180 @@
+import Foundation
+import Planner
+import Producers
+import RecipeParser
+
+/// One step run outside the in-process runner (`vidmake produce SPEC`), exactly as the runner
+/// would run it: the inputs go into the store and the producer reads them there as blobs, the
+/// fingerprint is taken the same way, work done before under that fingerprint is reused instead of
+/// paid for again, and the outputs are committed to the store (blobs, then the record) before
+/// they are copied to the files the spec names.
+///
+/// An output file is written only when its content changed (temp file + rename), so a runner
+/// that compares mtimes (Ninja with `restat = 1`) stops at an unchanged output.
+public struct Production {
+    public enum Outcome: Sendable, Equatable {
+        /// The store has this step's outputs under its current fingerprint.
+        case upToDate
+        /// The same work was done before (a revert, or another vidfile's identical step).
+        case reused
+        case ran(seconds: Double, cost: Double, attempts: Int)
+    }
+
+    public struct Result: Sendable {
+        public var outcome: Outcome
+        /// Output files whose content changed, relative as the spec names them.
+        public var written: [String]
+    }
+
+    public let spec: StepSpec
+    /// The directory relative paths in the spec are relative to (where the runner runs).
+    public let base: String
+    public var retries = 3
+    public var backoff = 1.0
+
+    public init(spec: StepSpec, base: String) {
+        self.spec = spec
+        self.base = base
+    }
+
+    func resolve(_ path: String) -> String {
+        let joined = path.hasPrefix("/") ? path : base + "/" + path
+        return URL(fileURLWithPath: joined).standardizedFileURL.path
+    }
+
+    public var storeRoot: String { resolve(spec.state) }
+
+    /// Runs the step (or finds it done) and brings its output files up to date.
+    public func run(cancel: CancelToken, log: @escaping @Sendable (String) -> Void) throws(ProducerError) -> Result {
+        let step = spec.step
+        let store = FileStateStore(root: storeRoot, vidfileKey: spec.key)
+        let folder = resolve(spec.folder)
+        var inputs: [String: JobInput] = [:]
+        var hashes: [String: String] = [:]
+        for input in step.inputs {
+            switch input.source {
+            case .value(let v): inputs[input.parameter] = .value(v)
+            case .unset: inputs[input.parameter] = .unset
+            case .file(let p):
+                let path = folder + "/" + p
+                guard let h = SHA256.hex(fileAt: path) else {
+                    throw ProducerError("\(step.id): cannot read \(path), its \(input.parameter) input", help: "the vidfile names this file; check that it exists")
+                }
+                hashes[input.parameter] = h
+                inputs[input.parameter] = .file(path)
+            case .artifacts(let refs, let gathered):
+                var files: [ArtifactFile] = []
+                var hs: [String] = []
+                for ref in refs {
+                    let (file, h) = try ingest(ref, into: store)
+                    files.append(file)
+                    hs.append(h)
+                }
+                hashes[input.parameter] = StepInput.artifactsHash(refs, hs, gathered: gathered)
+                inputs[input.parameter] = .artifacts(files, gathered: gathered)
+            }
+        }
+        let fingerprint = step.fingerprint(inputHashes: hashes)
+
+        if let r = store.record(fingerprint: fingerprint),
+           step.outputs.allSatisfy({ r.outputs[step.relativeKey($0.artifact)].map(store.hasBlob) ?? false }) {
+            let latest = store.latest(step.id)?.fingerprint == fingerprint
+            if !latest {
+                do {
+                    try store.append(StepRecord(step: step.id, fingerprint: fingerprint, description: step.description,
+                                                inputs: hashes, outputs: r.outputs, seconds: 0, cost: 0))
+                } catch { throw ProducerError("cannot record \(step.id): \(error)") }
+            }
+            var hashesByRef: [ArtifactRef: String] = [:]
+            for o in step.outputs { hashesByRef[o.artifact] = r.outputs[step.relativeKey(o.artifact)] }
+            return Result(outcome: latest ? .upToDate : .reused, written: try materialize(hashesByRef, store: store))
+        }
+
+        guard let producer = ProducerRegistry.producer(for: step.provider, kind: step.kind) else {
+            throw ProducerError("no producer for \(step.provider) (\(step.kind.rawValue))",
+                                help: "this version of vidmake has no \(step.provider) \(step.kind.rawValue) producer; pick another provider")
+        }
+        let clock = Date()
+        var attempts = 0
+        let name = step.id.description.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "-" }
+        while true {
+            attempts += 1
+            let workDir = storeRoot + "/tmp/produce-" + String(name) + "-\(getpid())-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+            defer { try? FileManager.default.removeItem(atPath: workDir) }
+            do {
+                try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
+            } catch {
+                throw ProducerError("cannot create \(workDir): \(error.localizedDescription)")
+            }
+            let job = Job(step: step, inputs: inputs, folder: folder, render: spec.render, workDir: workDir, cancel: cancel, log: log)
+            do {
+                CrashPoint.reach(.running)
+                let produced = try producer.run(job)
+                let (outputs, _) = try StepCommit.commit(step, produced, to: store, fingerprint: fingerprint, inputHashes: hashes,
+                                                         seconds: Date().timeIntervalSince(clock))
+                let written = try materialize(outputs, store: store)
+                return Result(outcome: .ran(seconds: Date().timeIntervalSince(clock), cost: produced.cost, attempts: attempts), written: written)
+            } catch let e {
+                if e.cancelled || cancel.isCancelled { throw ProducerError("\(step.id): interrupted", cancelled: true) }
+                guard e.transient, attempts <= retries else { throw e }
+                let delay = e.retryAfter ?? backoff * pow(2, Double(attempts - 1)) * Double.random(in: 0.75...1.25)
+                log("\(step.id): \(e.message); retrying in \(String(format: "%.1f", delay)) s (attempt \(attempts + 1) of \(retries + 1))")
+                let end = Date().addingTimeInterval(delay)
+                while Date() < end {
+                    if cancel.isCancelled { throw ProducerError("\(step.id): interrupted", cancelled: true) }
+                    Thread.sleep(forTimeInterval: min(0.05, max(0, end.timeIntervalSinceNow)))
+                }
+            }
+        }
+    }
+
+    /// An input artifact's file goes into the store (the producer reads blobs, as in process);
+    /// its producing step's record supplies the side data it was made with.
+    private func ingest(_ ref: ArtifactRef, into store: FileStateStore) throws(ProducerError) -> (ArtifactFile, String) {
+        let step = spec.step
+        guard let file = spec.inputs[ref.description] else {
+            throw ProducerError("\(step.id): the spec names no file for its input \(ref)", help: "regenerate the build file with vidmake emit")
+        }
+        let path = resolve(file.path)
+        guard let hash = SHA256.hex(fileAt: path) else {
+            let maker = file.producer.map { "; the step \($0) makes it: run it first" } ?? ""
+            throw ProducerError("\(step.id): its input \(ref) is missing (\(path))\(maker)")
+        }
+        if !store.hasBlob(hash) {
+            do { _ = try store.importFile(path, hash: hash) } catch { throw ProducerError("cannot store \(ref) from \(path): \(error)") }
+        }
+        var extras: [String: String] = [:]
+        if let maker = file.producer, let r = store.latest(maker),
+           r.outputs[ArtifactRef(ref.name, Array(ref.index.dropFirst(maker.index.count))).description] == hash {
+            extras = StepCommit.extras(of: r).mapValues { store.blobPath($0) }
+        }
+        return (ArtifactFile(ref: ref, type: file.type, path: store.blobPath(hash), extras: extras), hash)
+    }
+
+    /// Copies each output's blob to its file unless the file already has that content.
+    private func materialize(_ outputs: [ArtifactRef: String], store: FileStateStore) throws(ProducerError) -> [String] {
+        var written: [String] = []
+        for (ref, hash) in outputs.sorted(by: { $0.key < $1.key }) {
+            guard let rel = spec.outputs[ref.description] else { continue }
+            let dest = resolve(rel)
+            if SHA256.hex(fileAt: dest) == hash { continue }
+            let tmp = dest + ".vidmake-tmp-\(getpid())"
+            do {
+                try FileManager.default.createDirectory(atPath: (dest as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                unlink(tmp)
+                try FileManager.default.copyItem(atPath: store.blobPath(hash), toPath: tmp)
+            } catch {
+                unlink(tmp)
+                throw ProducerError("cannot write \(dest): \(error.localizedDescription)")
+            }
+            chmod(tmp, 0o644)
+            guard rename(tmp, dest) == 0 else {
+                let why = String(cString: strerror(errno))
+                unlink(tmp)
+                throw ProducerError("cannot write \(dest): \(why)")
+            }
+            written.append(rel)
+        }
+        return written
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Planner
+import Producers
+
+/// Committing a finished step, the same for the in-process runner and `vidmake produce`.
+public enum StepCommit {
+    /// Moves the outputs into the store, then appends the record: the record is the commit point.
+    public static func commit(_ step: Step, _ produced: Produced, to store: FileStateStore, fingerprint: String, inputHashes: [String: String], seconds: Double) throws(ProducerError) -> ([ArtifactRef: String], [String: String]) {
+        var hashes: [ArtifactRef: String] = [:]
+        var record: [String: String] = [:]
+        CrashPoint.reach(.beforeBlobs)
+        for o in step.outputs {
+            guard let path = produced.files[o.artifact] else {
+                throw ProducerError("\(step.provider) made no \(o.artifact) for \(step.id)")
+            }
+            var st = stat()
+            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+                throw ProducerError("\(step.provider) reported \(o.artifact) at \(path), but there is no file there")
+            }
+            if o.type.isFile && st.st_size == 0 { throw ProducerError("\(step.provider) made an empty file for \(o.artifact)") }
+            do {
+                let h = try store.adoptFile(path)
+                hashes[o.artifact] = h
+                record[step.relativeKey(o.artifact)] = h
+            } catch {
+                throw ProducerError("cannot store \(o.artifact): \(error)")
+            }
+        }
+        for (name, data) in produced.extras.sorted(by: { $0.key < $1.key }) {
+            do { record["#" + name] = try store.putBlob(data) } catch { throw ProducerError("cannot store \(name) of \(step.id): \(error)") }
+        }
+        let r = StepRecord(step: step.id, fingerprint: fingerprint, description: step.description, inputs: inputHashes,
+                           outputs: record, seconds: seconds, cost: produced.cost)
+        CrashPoint.reach(.beforeRecord)
+        if ProcessInfo.processInfo.environment["VIDMAKE_CRASH_AT"]?.hasPrefix("torn:") == true {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            if let line = try? encoder.encode(r) { CrashPoint.tear(line, into: store.recordsPath) }
+        }
+        do { try store.append(r) } catch { throw ProducerError("cannot record \(step.id): \(error)") }
+        CrashPoint.reach(.afterRecord)
+        return (hashes, extras(of: r))
+    }
+
+    /// Side data of a record (`#words` → blob hash), by name.
+    public static func extras(of r: StepRecord) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, h) in r.outputs where k.hasPrefix("#") { out[String(k.dropFirst())] = h }
+        return out
+    }
+}
