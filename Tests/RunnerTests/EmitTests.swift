@@ -164,6 +164,25 @@ struct EmitTests {
         #expect(!FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/pwned-a"))
     }
 
+    /// `-C DIR`: the runner runs elsewhere; every path in the file is relative to DIR.
+    @Test func emitsForAnotherDirectory() throws {
+        let p = Scratch.storyboard()
+        try p.build()
+        let expected = p.finalHashes()
+        try FileManager.default.removeItem(atPath: p.dir + "/.vidmake")
+        let e = try p.vidmake(["emit", "--ninja", "-C", "runner/here", p.vidfile])
+        #expect(e.status == 0, "\(e.err)")
+        let text = try String(contentsOfFile: p.dir + "/runner/here/build.ninja", encoding: .utf8)
+        #expect(text.contains(" ../../story.vid.yaml") && text.contains("build/story/.steps/music.json"))
+        let r = try Self.run(p, ["ninja", "-C", "runner/here"])
+        #expect(r.status == 0, "\(r.out)\n\(r.err)")
+        #expect(p.finalHashes() == expected)
+        #expect(p.exists("runner/here/build/story/music.wav") && !p.exists("build"))
+        // The plan file lands there too by default.
+        #expect(try p.vidmake(["emit", "--json", "-C", "runner/here", p.vidfile]).status == 0)
+        #expect(p.exists("runner/here/plan.json"))
+    }
+
     @Test func emitAndProduceRefuseWhatTheyCannotDo() throws {
         let p = Scratch.storyboard()
         let both = try p.vidmake(["emit", "--ninja", "--sh", p.vidfile])
