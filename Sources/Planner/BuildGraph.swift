@@ -268,18 +268,10 @@ struct Expansion {
             d["frame"] = JSON.quote(p.provider.family == "local" ? size.description : Self.aspect(size))
         }
         // A render step depends on the render settings: a scene (per segment) on the picture's,
-        // the assembly on all of them, so a new music level re-mixes without re-rendering scenes.
+        // the assembly on all of them, so a new music level re-mixes without re-rendering scenes
+        // (and a subtitle style re-renders scenes only when the subtitles are burned in).
         if p.kind == .render {
-            let r = project.render
-            var fields: [String: JSON] = [
-                "size": .string(r.size.description), "fps": .int(r.fps), "transition": .string(r.transition.description),
-                "subtitles": .string(r.subtitles.rawValue), "quality": .string(r.quality.rawValue),
-            ]
-            if p.loop.isEmpty {
-                fields["music"] = .string(r.music.description)
-                fields["loudness"] = .number(r.loudness)
-            }
-            d["render"] = JSON.object(fields).serialized(indent: 0)
+            d["render"] = JSON.object(project.render.fingerprintFields(scene: !p.loop.isEmpty)).serialized(indent: 0)
         }
         // Output fields with their indices relative to the instance: a script lists narration[1]…[6],
         // overridden or not, so that overriding one more field does not redo the others.

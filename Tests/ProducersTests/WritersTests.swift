@@ -1,5 +1,6 @@
 import Foundation
 @testable import Producers
+import RecipeParser
 import XCTest
 
 /// The render's writers: subtitle cues and their SRT, WebVTT and ASS files (the ASS ones burned with
@@ -200,6 +201,29 @@ final class WritersTests: XCTestCase {
         XCTAssertTrue(karaoke.hasSuffix("\nDialogue: 0,0:00:00.00,0:00:01.60,Default,,0,0,0,,{\\kf12}The {\\kf38}quick{\\k10} {\\kf30}brown {\\kf40}fox.\n"))
         // A portrait video gets a smaller default font, so a line still fits across.
         XCTAssertEqual(SubtitleStyle().fontSize(width: 1080, height: 1920), 38)
+    }
+
+    /// A vidfile's `subtitle_style` as an ASS style: sizes scaled with the frame (a draft is half
+    /// size), opacity turned into ASS transparency, the position into an alignment, and a default
+    /// font size that fits `max_line` characters across.
+    func testStyleFromRenderSettings() {
+        var s = RenderSettings.SubtitleStyle()
+        s.size = 48
+        s.outline = 3
+        s.colour = .init(red: 255, green: 255, blue: 255, opacity: 0x80)
+        s.position = .top
+        let half = SubtitleStyle(s, scale: 0.5)
+        XCTAssertEqual(half.size, 24)
+        XCTAssertEqual(half.outlineWidth, 1.5)
+        XCTAssertEqual(half.primaryColour.ass, "&H7FFFFFFF")
+        XCTAssertEqual(half.highlightColour.ass, "&H0000FFFF")
+        XCTAssertEqual(half.alignment, 8)
+        s.size = nil
+        s.maxLine = 30
+        XCTAssertEqual(SubtitleStyle(s).fontSize(width: 1080, height: 1920), 54)
+        XCTAssertEqual(SubtitleStyle(s).fontSize(width: 1920, height: 1080), 60)
+        s.position = .middle
+        XCTAssertEqual(SubtitleStyle(s).alignment, 5)
     }
 
     /// Karaoke across two lines, with a cue that starts before its first word.

@@ -27,8 +27,9 @@ final class Scratch {
     let dir: String
     let vidfile: String
 
-    init(_ source: String, vidfile name: String) {
-        dir = NSTemporaryDirectory() + "vidmake-run-" + UUID().uuidString
+    /// `folder` names the copy inside the temporary folder (a unique name by default).
+    init(_ source: String, vidfile name: String, folder: String = "vidmake-run-" + UUID().uuidString) {
+        dir = NSTemporaryDirectory() + folder
         try! FileManager.default.copyItem(atPath: source, toPath: dir)
         for leftover in ["/.vidmake", "/out"] { try? FileManager.default.removeItem(atPath: dir + leftover) }
         vidfile = dir + "/" + name

@@ -86,13 +86,18 @@ struct SceneRender {
             shares = []
         }
 
-        // Subtitles burned in: an ASS file of this scene's words, drawn by libass.
+        // Subtitles burned in: an ASS file of this scene's words, drawn by libass, in the style
+        // asked for at the size asked for (a draft scales it with the frame).
         var final = "v0"
+        var burned: Data?
         if r.subtitles == .burn, !shifted.isEmpty {
+            try Fonts.check(family: r.subtitleStyle.font, cancel: job.cancel)
             let ass = job.workDir + "/subtitles.ass"
-            let cues = Subtitles.cues(shifted)
-            let text = Subtitles.ass(cues, width: width, height: height, style: SubtitleStyle(), karaoke: false)
-            guard FileManager.default.createFile(atPath: ass, contents: Data(text.utf8)) else { throw ProducerError("cannot write \(ass)") }
+            let style = SubtitleStyle(r.subtitleStyle, scale: Double(height) / Double(max(1, r.size.height)))
+            let cues = Subtitles.cues(shifted, maxLineLength: style.maxLine)
+            let text = Subtitles.ass(cues, width: width, height: height, style: style, karaoke: r.karaoke)
+            burned = Data(text.utf8)
+            guard FileManager.default.createFile(atPath: ass, contents: burned) else { throw ProducerError("cannot write \(ass)") }
             graph.append("[v0]ass=filename=\(FFmpegEscape.path(ass))[v1]")
             final = "v1"
         }
@@ -114,7 +119,11 @@ struct SceneRender {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(layout) else { throw ProducerError("cannot encode the layout of \(job.step.id)") }
-        return Produced(files: [out.artifact: mp4], extras: ["layout": data])
+        var extras = ["layout": data]
+        // The ASS file burned in, kept with the scene: what libass was asked to draw, for whoever
+        // wonders why a subtitle looks as it does (the work folder is gone after the step).
+        if let burned { extras["subtitles"] = burned }
+        return Produced(files: [out.artifact: mp4], extras: extras)
     }
 
     static func seconds(_ v: Value?) -> Double? {

@@ -1,3 +1,5 @@
+import RecipeParser
+
 /// How burned-in subtitles look: the one `Style:` line of the ASS file that `Subtitles.ass` writes.
 /// Sizes are in pixels of the video, since the file's PlayResX/PlayResY are the video's size.
 public struct SubtitleStyle: Sendable, Hashable {
@@ -33,7 +35,7 @@ public struct SubtitleStyle: Sendable, Hashable {
     /// Commas are left out of the name, since they separate the fields of the style line.
     public var font: String
     /// The font size in pixels; nil for the default, an eighteenth of the height, or less in a
-    /// narrow (portrait) video so that a line of about 42 characters still fits across.
+    /// narrow (portrait) video so that a line of `maxLine` characters still fits across.
     public var size: Int?
     /// The colour of the text; in karaoke mode, of the words not spoken yet.
     public var primaryColour: Colour
@@ -45,12 +47,14 @@ public struct SubtitleStyle: Sendable, Hashable {
     public var bold: Bool
     /// The distance from the bottom edge in pixels; nil for a twentieth of the height.
     public var marginV: Int?
-    /// Where the text sits, as the numeric keypad: 2 is bottom centre, 8 top centre.
+    /// Where the text sits, as the numeric keypad: 2 is bottom centre, 5 the middle, 8 top centre.
     public var alignment: Int
+    /// The longest line the cues are set in (characters); the default font size fits it across.
+    public var maxLine: Int
 
     public init(font: String = "DejaVu Sans", size: Int? = nil, primaryColour: Colour = .white, highlightColour: Colour = .yellow,
                 outlineColour: Colour = .black, outlineWidth: Double? = nil, bold: Bool = false, marginV: Int? = nil,
-                alignment: Int = 2) {
+                alignment: Int = 2, maxLine: Int = 42) {
         self.font = font
         self.size = size
         self.primaryColour = primaryColour
@@ -60,11 +64,30 @@ public struct SubtitleStyle: Sendable, Hashable {
         self.bold = bold
         self.marginV = marginV
         self.alignment = alignment
+        self.maxLine = maxLine
     }
 
-    /// The font size for a video of this size.
+    /// The style a vidfile's `subtitle_style` asks for, drawn into a frame `scale` times the size
+    /// it was written for (a draft is half size, and its subtitles should look the same).
+    public init(_ s: RenderSettings.SubtitleStyle, scale: Double = 1) {
+        func colour(_ c: RenderSettings.SubtitleStyle.Colour) -> Colour {
+            Colour(red: c.red, green: c.green, blue: c.blue, transparency: 255 - c.opacity)
+        }
+        let alignment = switch s.position {
+        case .bottom: 2
+        case .middle: 5
+        case .top: 8
+        }
+        self.init(font: s.font, size: s.size.map { max(1, Int((Double($0) * scale).rounded())) }, primaryColour: colour(s.colour),
+                  highlightColour: colour(s.highlight), outlineWidth: s.outline.map { $0 * scale }, alignment: alignment,
+                  maxLine: s.maxLine)
+    }
+
+    /// The font size for a video of this size: the one asked for, else an eighteenth of the
+    /// height, or less when that would not fit `maxLine` characters across (DejaVu Sans averages
+    /// about 0.55 em a character; the line may take five sixths of the width).
     func fontSize(width: Int, height: Int) -> Int {
-        size ?? max(8, min(height / 18, width / 28))
+        size ?? max(8, min(height / 18, width * 3 / (2 * max(1, maxLine))))
     }
 }
 

@@ -41,6 +41,7 @@ enum S {
 
     static let duration = string(#"^([0-9]+(\.[0-9]+)?(ms|s|m|min|h))+$"#)
     static let size = string(#"^([0-9]+x[0-9]+|16:9|9:16|1:1|4:5|4:3)$"#)
+    static let colour = string(#"^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$"#)
     static let provider = string(#"^[a-z0-9_-]+(/.+)?$"#)
 }
 
@@ -55,6 +56,18 @@ enum Keys {
         KeySpec("music", "Music bed level and ducking, e.g. '-18dB duck', '-20dB', or 'off'.", S.string()),
         KeySpec("loudness", "Integrated loudness target, e.g. '-14 LUFS'.", S.string(#"^-?[0-9]+(\.[0-9]+)? ?LUFS$"#)),
         KeySpec("quality", "final, or draft for a fast low-resolution preview.", S.enumeration(RenderSettings.Quality.allCases.map(\.rawValue))),
+        KeySpec("subtitle_style", "How burned-in subtitles look: font, size, colour, highlight, outline, position, max_line.", S.object(subtitleStyle)),
+        KeySpec("karaoke", "Burned subtitles highlight each word as it is spoken.", S.bool),
+    ]
+
+    static let subtitleStyle: [KeySpec] = [
+        KeySpec("font", "Font family, as fontconfig names it (fc-list : family), e.g. DejaVu Sans.", S.string()),
+        KeySpec("size", "Font size in pixels of the frame, 8 to 500; by default it fits max_line characters across.", S.int),
+        KeySpec("colour", "Text colour, \"#RRGGBB\" or \"#RRGGBBAA\" (quoted).", S.colour),
+        KeySpec("highlight", "With karaoke, the colour of a spoken word, \"#RRGGBB\" or \"#RRGGBBAA\".", S.colour),
+        KeySpec("outline", "Outline thickness in pixels, 0 to 50; by default a twentieth of the font size.", S.number),
+        KeySpec("position", "bottom, middle or top.", S.enumeration(RenderSettings.SubtitleStyle.Position.allCases.map(\.rawValue))),
+        KeySpec("max_line", "The longest line in characters, 10 to 120.", S.int),
     ]
 
     static let producerOverride: [KeySpec] = [

@@ -36,6 +36,9 @@ enum RenderReader {
         if let n = m["loudness"], let s = scalarText(n, "'loudness'", &diags) {
             if let v = parseLoudness(s, n, &diags) { r.loudness = v }
         }
+        if let n = m["subtitle_style"] { readSubtitleStyle(n, into: &r.subtitleStyle, &diags) }
+        // After `subtitles`, which decides whether karaoke can show.
+        if let n = m["karaoke"] { readKaraoke(n, into: &r, &diags) }
     }
 
     static func parseTransition(_ s: String, _ n: YAMLNode, _ diags: inout Diagnostics) -> RenderSettings.Transition? {
