@@ -129,7 +129,7 @@ public struct OutputTree {
                 report.kept.append(path)   // a file vidmake never wrote: not ours to replace
                 continue
             }
-            try copyBlob(store.blobPath(e.hash), to: full)
+            try StepCommit.install(blob: store.blobPath(e.hash), at: full)
             _ = hasher.hash(full)
             manifest.files[path] = e
             report.written += 1
@@ -202,17 +202,6 @@ public struct OutputTree {
         var dir = (path as NSString).deletingLastPathComponent
         while dir.count > root.count, dir.hasPrefix(root), rmdir(dir) == 0 { dir = (dir as NSString).deletingLastPathComponent }
         if dir == root { rmdir(root) }
-    }
-
-    private func copyBlob(_ blob: String, to dest: String) throws {
-        try FileManager.default.createDirectory(atPath: (dest as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let tmp = dest + ".vidmake-tmp"
-        unlink(tmp)
-        do { try FileManager.default.copyItem(atPath: blob, toPath: tmp) } catch {
-            throw StoreError.io("cannot write \(tmp): \(error.localizedDescription)")
-        }
-        chmod(tmp, 0o644)
-        guard rename(tmp, dest) == 0 else { unlink(tmp); throw StoreError.io("cannot write \(dest): \(String(cString: strerror(errno)))") }
     }
 }
 

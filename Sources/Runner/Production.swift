@@ -117,8 +117,8 @@ public struct Production {
             } catch let e {
                 if e.cancelled || cancel.isCancelled { throw ProducerError("\(step.id): interrupted", cancelled: true) }
                 guard e.transient, attempts <= retries else { throw e }
-                let delay = e.retryAfter ?? backoff * pow(2, Double(attempts - 1)) * Double.random(in: 0.75...1.25)
-                log("\(step.id): \(e.message); retrying in \(String(format: "%.1f", delay)) s (attempt \(attempts + 1) of \(retries + 1))")
+                let (delay, message) = StepCommit.retryDelay(e, step: step.id, attempt: attempts, of: retries + 1, backoff: backoff)
+                log(message)
                 let end = Date().addingTimeInterval(delay)
                 while Date() < end {
                     if cancel.isCancelled { throw ProducerError("\(step.id): interrupted", cancelled: true) }
@@ -158,21 +158,7 @@ public struct Production {
             guard let rel = spec.outputs[ref.description] else { continue }
             let dest = resolve(rel)
             if SHA256.hex(fileAt: dest) == hash { continue }
-            let tmp = dest + ".vidmake-tmp-\(getpid())"
-            do {
-                try FileManager.default.createDirectory(atPath: (dest as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                unlink(tmp)
-                try FileManager.default.copyItem(atPath: store.blobPath(hash), toPath: tmp)
-            } catch {
-                unlink(tmp)
-                throw ProducerError("cannot write \(dest): \(error.localizedDescription)")
-            }
-            chmod(tmp, 0o644)
-            guard rename(tmp, dest) == 0 else {
-                let why = String(cString: strerror(errno))
-                unlink(tmp)
-                throw ProducerError("cannot write \(dest): \(why)")
-            }
+            do { try StepCommit.install(blob: store.blobPath(hash), at: dest) } catch { throw ProducerError(error.description) }
             written.append(rel)
         }
         return written

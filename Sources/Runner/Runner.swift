@@ -297,8 +297,8 @@ public final class Runner: @unchecked Sendable {
             } catch let e {
                 if e.cancelled || job.cancel.isCancelled { event = .cancelled(step.id); return }
                 guard e.transient, attempts <= options.retries else { event = .failed(step.id, e); return }
-                let delay = e.retryAfter ?? options.backoff * pow(2, Double(attempts - 1)) * Double.random(in: 0.75...1.25)
-                reporter.log("\(step.id): \(e.message); retrying in \(String(format: "%.1f", delay)) s (attempt \(attempts + 1) of \(options.retries + 1))")
+                let (delay, message) = StepCommit.retryDelay(e, step: step.id, attempt: attempts, of: options.retries + 1, backoff: options.backoff)
+                reporter.log(message)
                 try? FileManager.default.removeItem(atPath: job.workDir)
                 if !sleep(delay, unless: job.cancel) || !admitRetry(pool) { event = .cancelled(step.id); return }
             }

@@ -2,7 +2,8 @@ import Foundation
 import Planner
 import Producers
 
-/// Committing a finished step, the same for the in-process runner and `vidmake produce`.
+/// Committing a finished step, retrying a failed one and installing outputs as files: the same
+/// for the in-process runner and `vidmake produce`.
 public enum StepCommit {
     /// Moves the outputs into the store, then appends the record: the record is the commit point.
     public static func commit(_ step: Step, _ produced: Produced, to store: FileStateStore, fingerprint: String, inputHashes: [String: String], seconds: Double) throws(ProducerError) -> ([ArtifactRef: String], [String: String]) {
@@ -47,5 +48,32 @@ public enum StepCommit {
         var out: [String: String] = [:]
         for (k, h) in r.outputs where k.hasPrefix("#") { out[String(k.dropFirst())] = h }
         return out
+    }
+
+    /// How long to wait before try `attempt + 1` after a transient failure: what the provider
+    /// asked for (`Retry-After`), else exponential backoff with ±25 % jitter; and the line that says so.
+    public static func retryDelay(_ e: ProducerError, step: StepID, attempt: Int, of tries: Int, backoff: Double) -> (seconds: Double, message: String) {
+        let delay = e.retryAfter ?? backoff * pow(2, Double(attempt - 1)) * Double.random(in: 0.75...1.25)
+        return (delay, "\(step): \(e.message); retrying in \(String(format: "%.1f", delay)) s (attempt \(attempt + 1) of \(tries))")
+    }
+
+    /// Copies a blob to `dest` through a temp file and a rename (a reader sees the old file or
+    /// the new one), writable by its owner unlike the blob.
+    public static func install(blob: String, at dest: String) throws(StoreError) {
+        let tmp = dest + ".vidmake-tmp-\(getpid())"
+        do {
+            try FileManager.default.createDirectory(atPath: (dest as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            unlink(tmp)
+            try FileManager.default.copyItem(atPath: blob, toPath: tmp)
+        } catch {
+            unlink(tmp)
+            throw StoreError.io("cannot write \(dest): \(error.localizedDescription)")
+        }
+        chmod(tmp, 0o644)
+        guard rename(tmp, dest) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(tmp)
+            throw StoreError.io("cannot write \(dest): \(why)")
+        }
     }
 }
