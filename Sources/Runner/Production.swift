@@ -48,6 +48,10 @@ public struct Production {
     public func run(cancel: CancelToken, log: @escaping @Sendable (String) -> Void) throws(ProducerError) -> Result {
         let step = spec.step
         let store = FileStateStore(root: storeRoot, vidfileKey: spec.key)
+        // The store's stat cache, as `vidmake build` uses it: a file is read and hashed again only
+        // when its size, mtime or inode changed. Concurrent saves lose entries, never corrupt it.
+        let hasher = FileHasher(cachePath: storeRoot + "/stat-cache.json")
+        defer { hasher.save() }
         let folder = resolve(spec.folder)
         var inputs: [String: JobInput] = [:]
         var hashes: [String: String] = [:]
@@ -57,7 +61,7 @@ public struct Production {
             case .unset: inputs[input.parameter] = .unset
             case .file(let p):
                 let path = folder + "/" + p
-                guard let h = SHA256.hex(fileAt: path) else {
+                guard let h = hasher.hash(path) else {
                     throw ProducerError("\(step.id): cannot read \(path), its \(input.parameter) input", help: "the vidfile names this file; check that it exists")
                 }
                 hashes[input.parameter] = h
@@ -66,7 +70,7 @@ public struct Production {
                 var files: [ArtifactFile] = []
                 var hs: [String] = []
                 for ref in refs {
-                    let (file, h) = try ingest(ref, into: store)
+                    let (file, h) = try ingest(ref, into: store, hasher: hasher)
                     files.append(file)
                     hs.append(h)
                 }
@@ -87,7 +91,7 @@ public struct Production {
             }
             var hashesByRef: [ArtifactRef: String] = [:]
             for o in step.outputs { hashesByRef[o.artifact] = r.outputs[step.relativeKey(o.artifact)] }
-            return Result(outcome: latest ? .upToDate : .reused, written: try materialize(hashesByRef, store: store))
+            return Result(outcome: latest ? .upToDate : .reused, written: try materialize(hashesByRef, store: store, hasher: hasher))
         }
 
         guard let producer = ProducerRegistry.producer(for: step.provider, kind: step.kind) else {
@@ -112,7 +116,7 @@ public struct Production {
                 let produced = try producer.run(job)
                 let (outputs, _) = try StepCommit.commit(step, produced, to: store, fingerprint: fingerprint, inputHashes: hashes,
                                                          seconds: Date().timeIntervalSince(clock))
-                let written = try materialize(outputs, store: store)
+                let written = try materialize(outputs, store: store, hasher: hasher)
                 return Result(outcome: .ran(seconds: Date().timeIntervalSince(clock), cost: produced.cost, attempts: attempts), written: written)
             } catch let e {
                 if e.cancelled || cancel.isCancelled { throw ProducerError("\(step.id): interrupted", cancelled: true) }
@@ -130,13 +134,13 @@ public struct Production {
 
     /// An input artifact's file goes into the store (the producer reads blobs, as in process);
     /// its producing step's record supplies the side data it was made with.
-    private func ingest(_ ref: ArtifactRef, into store: FileStateStore) throws(ProducerError) -> (ArtifactFile, String) {
+    private func ingest(_ ref: ArtifactRef, into store: FileStateStore, hasher: FileHasher) throws(ProducerError) -> (ArtifactFile, String) {
         let step = spec.step
         guard let file = spec.inputs[ref.description] else {
             throw ProducerError("\(step.id): the spec names no file for its input \(ref)", help: "regenerate the build file with vidmake emit")
         }
         let path = resolve(file.path)
-        guard let hash = SHA256.hex(fileAt: path) else {
+        guard let hash = hasher.hash(path) else {
             let maker = file.producer.map { "; the step \($0) makes it: run it first" } ?? ""
             throw ProducerError("\(step.id): its input \(ref) is missing (\(path))\(maker)")
         }
@@ -152,13 +156,14 @@ public struct Production {
     }
 
     /// Copies each output's blob to its file unless the file already has that content.
-    private func materialize(_ outputs: [ArtifactRef: String], store: FileStateStore) throws(ProducerError) -> [String] {
+    private func materialize(_ outputs: [ArtifactRef: String], store: FileStateStore, hasher: FileHasher) throws(ProducerError) -> [String] {
         var written: [String] = []
         for (ref, hash) in outputs.sorted(by: { $0.key < $1.key }) {
             guard let rel = spec.outputs[ref.description] else { continue }
             let dest = resolve(rel)
-            if SHA256.hex(fileAt: dest) == hash { continue }
+            if hasher.hash(dest) == hash { continue }
             do { try StepCommit.install(blob: store.blobPath(hash), at: dest) } catch { throw ProducerError(error.description) }
+            _ = hasher.hash(dest)   // known now, for the steps that read it
             written.append(rel)
         }
         return written

@@ -12,6 +12,8 @@ struct Session {
     var hasher: FileHasher
     /// Latency, price and limits: the shipped defaults under `providers.yaml` beside the vidfile or `--providers FILE`.
     var providers: ProviderTable
+    /// The providers file `providers` was read from, if any (absolute).
+    var providersFile: String?
     var stateDir: String
     /// The name records, revisions and locks of this vidfile go under in the store.
     var key: String
@@ -127,7 +129,8 @@ struct Session {
         forced = graph.closure(downstreamOf: named)
         var table = ProviderTable.defaults
         let beside = project.folder + "/providers.yaml"
-        if let file = o.providersFile ?? (FileManager.default.fileExists(atPath: beside) ? ProjectPaths.display(beside) : nil) {
+        let providersFile = o.providersFile ?? (FileManager.default.fileExists(atPath: beside) ? ProjectPaths.display(beside) : nil)
+        if let file = providersFile {
             var d = Diagnostics()
             let settings = ProviderSettings.load(path: file, sources: sources, into: &d)
             for x in d.sorted { Output.err(renderer.render(x)) }
@@ -136,7 +139,8 @@ struct Session {
         }
         let analysis = DirtyAnalysis.analyze(graph, store: store, hasher: hasher, forced: forced)
         if FileManager.default.fileExists(atPath: stateDir) { hasher.save() }
-        return Session(graph: graph, analysis: analysis, store: store, hasher: hasher, providers: table, stateDir: stateDir, key: key,
+        return Session(graph: graph, analysis: analysis, store: store, hasher: hasher, providers: table,
+                       providersFile: providersFile.map(ProjectPaths.absolute), stateDir: stateDir, key: key,
                        tree: tree, edits: edits, ignoredEdits: ignored, forced: forced)
     }
 

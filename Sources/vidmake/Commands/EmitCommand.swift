@@ -93,18 +93,13 @@ enum EmitCommand {
         }
         guard let session = Session.open(vidfile, o) else { return ExitCode.failure }
         let defaultName = ["ninja": "build.ninja", "sh": "build.sh", "json": "plan.json"][format.rawValue]!
-        let out = output == "-" ? nil : ProjectPaths.absolute(output.map { $0.hasPrefix("/") ? $0 : $0 } ?? dir + "/" + defaultName)
+        let out = output == "-" ? nil : ProjectPaths.absolute(output ?? dir + "/" + defaultName)
         let exe = URL(fileURLWithPath: CommandLine.executablePath).resolvingSymlinksInPath().path
         var options = EmitPlan.Options(directory: dir, output: out ?? dir + "/" + defaultName, vidmake: exe,
                                        stateRoot: session.stateDir, key: session.key)
         if let s = o.stateDir { options.regenerateOptions.append(("--state", ProjectPaths.absolute(s))) }
-        if let p = o.providersFile {
-            options.regenerateOptions.append(("--providers", ProjectPaths.absolute(p)))
-            options.providersFile = ProjectPaths.absolute(p)
-        } else {
-            let beside = session.graph.project.folder + "/providers.yaml"
-            if FileManager.default.fileExists(atPath: beside) { options.providersFile = beside }
-        }
+        if let p = o.providersFile { options.regenerateOptions.append(("--providers", ProjectPaths.absolute(p))) }
+        options.providersFile = session.providersFile
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let plan = try EmitPlan(graph: session.graph, analysis: session.analysis, table: session.providers, options: options)
