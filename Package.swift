@@ -10,10 +10,12 @@ let package = Package(
         // C libraries from Debian's -dev packages; each module map names a local shim header.
         .systemLibrary(name: "CYaml", path: "Sources/CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "RecipeParser", dependencies: ["CYaml"], exclude: ["README.md"]),
         .target(name: "Planner", dependencies: ["RecipeParser", "CCrypto"], exclude: ["README.md"]),
-        .target(name: "Producers", dependencies: ["Planner", "RecipeParser"], exclude: ["README.md"]),
+        .target(name: "HTTP", dependencies: ["CCurl"]),
+        .target(name: "Producers", dependencies: ["Planner", "RecipeParser", "HTTP"], exclude: ["README.md"]),
         .target(name: "Runner", dependencies: ["Producers", "Planner", "RecipeParser"], exclude: ["README.md"]),
         .target(name: "Emitters", dependencies: ["Planner", "RecipeParser"], exclude: ["README.md"]),
         .executableTarget(name: "vidmake", dependencies: ["RecipeParser", "Planner", "Producers", "Runner", "Emitters"], exclude: ["README.md"]),

@@ -58,9 +58,18 @@ public struct Job: Sendable {
     public var cancel: CancelToken
     /// Prints a line when the user asked for `-v` (the commands a producer runs).
     public var log: @Sendable (String) -> Void
+    /// Keys and base URLs of remote providers.
+    public var environment: ProviderEnvironment
+    /// Where paid calls are charged, and the budget that may refuse them.
+    public var meter: Meter
+    /// Per-call prices, for models with no unit prices; and the providers' limits.
+    public var providers: ProviderTable
+    /// The provider this attempt calls: the step's own, or a fallback of it.
+    public var provider: ProviderRef
 
     public init(step: Step, inputs: [String: JobInput], folder: String, render: RenderSettings, workDir: String,
-                cancel: CancelToken = CancelToken(), log: @escaping @Sendable (String) -> Void = { _ in }) {
+                cancel: CancelToken = CancelToken(), log: @escaping @Sendable (String) -> Void = { _ in },
+                environment: ProviderEnvironment = ProviderEnvironment(), meter: Meter = Meter(), providers: ProviderTable = .defaults) {
         self.step = step
         self.inputs = inputs
         self.folder = folder
@@ -68,6 +77,19 @@ public struct Job: Sendable {
         self.workDir = workDir
         self.cancel = cancel
         self.log = log
+        self.environment = environment
+        self.meter = meter
+        self.providers = providers
+        self.provider = step.provider
+    }
+
+    /// Charges a call's usage at list price (the provider table's per-call price when the model has none).
+    @discardableResult
+    public func charge(_ units: [String: Double], provider p: ProviderRef? = nil) -> Usage {
+        let ref = p ?? provider
+        let u = Pricing.usage(ref, units, estimate: providers.profile(ref).price)
+        meter.charge(u)
+        return u
     }
 
     public var options: [String: Value] { step.options }
@@ -155,13 +177,17 @@ public struct ProducerError: Error, Sendable, CustomStringConvertible {
     public var cancelled: Bool
     /// Seconds the provider asked to wait before trying again (`Retry-After`).
     public var retryAfter: Double?
+    /// The build's budget is spent: no fallback is tried, and no new call starts.
+    public var budgetReached: Bool
 
-    public init(_ message: String, help: String? = nil, transient: Bool = false, cancelled: Bool = false, retryAfter: Double? = nil) {
+    public init(_ message: String, help: String? = nil, transient: Bool = false, cancelled: Bool = false, retryAfter: Double? = nil,
+                budgetReached: Bool = false) {
         self.message = message
         self.help = help
         self.transient = transient
         self.cancelled = cancelled
         self.retryAfter = retryAfter
+        self.budgetReached = budgetReached
     }
 
     public static let cancelledError = ProducerError("cancelled", cancelled: true)

@@ -1,0 +1,77 @@
+import Foundation
+import Planner
+
+/// One paid call: what a provider reported using (tokens, characters, images, seconds) and
+/// what that costs at list price.
+public struct Usage: Sendable, Codable, Hashable {
+    /// `openai/gpt-4o-mini`: the provider and model that served the call.
+    public var provider: String
+    /// By unit: `input_tokens`, `output_tokens`, `characters`, `images`, `audio_seconds`, `predict_seconds`, `outputs`.
+    public var units: [String: Double]
+    /// US dollars.
+    public var cost: Double
+    /// No unit price is known for this model: `cost` is the provider table's per-call estimate.
+    public var estimated: Bool
+
+    public init(provider: String, units: [String: Double], cost: Double, estimated: Bool = false) {
+        self.provider = provider
+        self.units = units
+        self.cost = cost
+        self.estimated = estimated
+    }
+}
+
+/// Counts money as it is spent, and refuses a call once a budget is reached. A build has one;
+/// each job has a child that also knows what its own step spent. Thread-safe.
+public final class Meter: @unchecked Sendable {
+    public let budget: Double?
+    private let parent: Meter?
+    private let sink: @Sendable (Usage) -> Void
+    private let lock = NSLock()
+    private var spent = 0.0
+    private var calls: [Usage] = []
+
+    /// `sink` receives every call as it is charged (the runner writes it to the ledger at once,
+    /// so money spent by a step that later fails is still on record).
+    public init(budget: Double? = nil, spent: Double = 0, sink: @escaping @Sendable (Usage) -> Void = { _ in }) {
+        self.budget = budget
+        self.parent = nil
+        self.sink = sink
+        self.spent = spent
+    }
+
+    private init(parent: Meter, sink: @escaping @Sendable (Usage) -> Void) {
+        self.budget = nil
+        self.parent = parent
+        self.sink = sink
+    }
+
+    /// A meter for one job: charges count here and in this meter; `sink` also sees them.
+    public func child(sink: @escaping @Sendable (Usage) -> Void = { _ in }) -> Meter { Meter(parent: self, sink: sink) }
+
+    /// Fails if the budget (this meter's or its parent's) is already spent: no new call starts.
+    public func admit(_ provider: String) throws(ProducerError) {
+        if let parent { try parent.admit(provider); return }
+        guard let budget else { return }
+        let s = total
+        if s >= budget {
+            throw ProducerError("\(provider): not calling: the budget of \(Self.money(budget)) is spent (\(Self.money(s)) so far)",
+                                help: "raise --budget, or build again later to resume where this build stopped", budgetReached: true)
+        }
+    }
+
+    public func charge(_ u: Usage) {
+        lock.withLock {
+            spent += u.cost
+            calls.append(u)
+        }
+        sink(u)
+        parent?.charge(u)
+    }
+
+    public var total: Double { lock.withLock { spent } }
+    public var usage: [Usage] { lock.withLock { calls } }
+    public var budgetReached: Bool { budget.map { total >= $0 } ?? false }
+
+    static func money(_ d: Double) -> String { String(format: "$%.2f", d) }
+}
