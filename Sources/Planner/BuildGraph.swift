@@ -177,7 +177,8 @@ struct Expansion {
             let step = Step(id: id, kind: p.kind, provider: p.provider, fallback: p.fallback, inputs: inputs, outputs: outputs,
                             description: describe(p, inputs: inputs, outputs: made),
                             options: p.options.mapValues(\.value),
-                            prompt: p.prompt.map { template($0.text, inputs: inputs) })
+                            prompt: p.prompt.map { template($0.text, inputs: inputs) },
+                            outputDimensions: Dictionary(p.outputs.map { ($0.name, Array($0.dimensions.dropFirst(p.loop.count))) }) { a, _ in a })
             steps.append(step)
         }
         // Supplied instances exist even where no step would have made them (e.g. a row of files).

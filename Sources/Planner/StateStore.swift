@@ -16,9 +16,16 @@ public struct StepRecord: Codable, Sendable, Hashable {
     public var cost: Double
     /// When it completed, seconds since 1970.
     public var completed: Double
+    /// The paid calls it made, failed attempts included (nil when it made none).
+    public var usage: [Usage]?
+    /// The fallback provider that made the outputs, when the step's own provider failed for good.
+    public var madeBy: String?
 
     public init(step: StepID, fingerprint: String, description: [String: String], inputs: [String: String],
-                outputs: [String: String], seconds: Double = 0, cost: Double = 0, completed: Double = Date().timeIntervalSince1970) {
+                outputs: [String: String], seconds: Double = 0, cost: Double = 0, completed: Double = Date().timeIntervalSince1970,
+                usage: [Usage]? = nil, madeBy: String? = nil) {
+        self.usage = usage
+        self.madeBy = madeBy
         self.step = step
         self.fingerprint = fingerprint
         self.description = description
@@ -50,6 +57,8 @@ public protocol StateStore: Sendable {
 public final class FileStateStore: StateStore, @unchecked Sendable {
     public let root: String
     public let recordsPath: String
+    /// The vidfile's name in the store.
+    public let vidfileKey: String
     private var byStep: [StepID: StepRecord] = [:]
     private var byFingerprint: [String: StepRecord] = [:]
     private let lock = NSLock()
@@ -57,6 +66,7 @@ public final class FileStateStore: StateStore, @unchecked Sendable {
     /// `vidfileKey` names the vidfile inside a store that several vidfiles may share.
     public init(root: String, vidfileKey: String) {
         self.root = root
+        self.vidfileKey = vidfileKey
         self.recordsPath = root + "/records/" + Self.sanitize(vidfileKey) + ".jsonl"
         load()
     }
@@ -92,21 +102,7 @@ public final class FileStateStore: StateStore, @unchecked Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = try encoder.encode(record)
         line.append(UInt8(ascii: "\n"))
-        try FileManager.default.createDirectory(atPath: (recordsPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let fd = open(recordsPath, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StoreError.io("cannot open \(recordsPath): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw StoreError.io("cannot lock \(recordsPath): \(String(cString: strerror(errno)))") }
-        }
-        defer { flock(fd, LOCK_UN) }
-        var st = stat()
-        if fstat(fd, &st) == 0, st.st_size > 0 {
-            var last: UInt8 = 0
-            if pread(fd, &last, 1, st.st_size - 1) == 1, last != UInt8(ascii: "\n") { line.insert(UInt8(ascii: "\n"), at: 0) }
-        }
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == line.count else { throw StoreError.io("short write to \(recordsPath)") }
+        try AppendLog.append(line, to: recordsPath)
         lock.withLock {
             byStep[record.step] = record
             byFingerprint[record.fingerprint] = record

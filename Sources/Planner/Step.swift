@@ -22,6 +22,9 @@ public struct Step: Sendable, Hashable, Codable {
     /// The prompt with the placeholders known when planning filled in; artifact placeholders
     /// (`{{summary}}`) are left for the producer. Also in the description.
     public var prompt: String?
+    /// Each output's dimensions below the step's own (`narration` → `[segment]` for a script that
+    /// makes every segment): an LLM's reply is shaped by them. Not part of the fingerprint.
+    public var outputDimensions: [String: [String]]?
 
     public struct Output: Sendable, Hashable, Codable {
         public var artifact: ArtifactRef
@@ -33,7 +36,8 @@ public struct Step: Sendable, Hashable, Codable {
     }
 
     public init(id: StepID, kind: ProducerKind, provider: ProviderRef, fallback: [ProviderRef] = [], inputs: [StepInput],
-                outputs: [Output], description: [String: String] = [:], options: [String: Value] = [:], prompt: String? = nil) {
+                outputs: [Output], description: [String: String] = [:], options: [String: Value] = [:], prompt: String? = nil,
+                outputDimensions: [String: [String]]? = nil) {
         self.id = id
         self.kind = kind
         self.provider = provider
@@ -43,6 +47,7 @@ public struct Step: Sendable, Hashable, Codable {
         self.description = description
         self.options = options
         self.prompt = prompt
+        self.outputDimensions = outputDimensions
     }
 
     /// Artifacts this step reads, in parameter order.

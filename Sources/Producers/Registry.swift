@@ -13,6 +13,7 @@ public enum ProducerRegistry {
         case ("local", .music, "tones"): return TonesMusic()
         case ("local", .render, "ffmpeg"): return FFmpegRender()
         case ("file", _, _): return FileProducer()
+        case ("openai", .llm, _), ("ollama", .llm, _): return ChatCompletions()
         default: return nil
         }
     }

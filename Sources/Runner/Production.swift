@@ -94,41 +94,42 @@ public struct Production {
             return Result(outcome: latest ? .upToDate : .reused, written: try materialize(hashesByRef, store: store, hasher: hasher))
         }
 
-        guard let producer = ProducerRegistry.producer(for: step.provider, kind: step.kind) else {
-            throw ProducerError("no producer for \(step.provider) (\(step.kind.rawValue))",
-                                help: "this version of vidmake has no \(step.provider) \(step.kind.rawValue) producer; pick another provider")
-        }
         let clock = Date()
-        var attempts = 0
         let name = step.id.description.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "-" }
-        while true {
-            attempts += 1
-            let workDir = storeRoot + "/tmp/produce-" + String(name) + "-\(getpid())-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
-            defer { try? FileManager.default.removeItem(atPath: workDir) }
-            do {
-                try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
-            } catch {
-                throw ProducerError("cannot create \(workDir): \(error.localizedDescription)")
+        let workDir = storeRoot + "/tmp/produce-" + String(name) + "-\(getpid())-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        defer { try? FileManager.default.removeItem(atPath: workDir) }
+        // Keys and base URLs as `vidmake build` reads them: the environment over `.env` beside the vidfile.
+        let (environment, warnings) = ProviderEnvironment.load(folder: folder)
+        for w in warnings { log("warning: " + w) }
+        let ledger = Ledger(root: storeRoot)
+        let (vidfile, stepName) = (spec.key, step.id.description)
+        let meter = Meter().child { usage in
+            do { try ledger.append(Ledger.Entry(vidfile: vidfile, build: nil, step: stepName, usage: usage)) } catch {
+                log("vidmake: cannot write the spend ledger: \(error)")
             }
-            let job = Job(step: step, inputs: inputs, folder: folder, render: spec.render, workDir: workDir, cancel: cancel, log: log)
-            do {
-                CrashPoint.reach(.running)
-                let produced = try producer.run(job)
-                let (outputs, _) = try StepCommit.commit(step, produced, to: store, fingerprint: fingerprint, inputHashes: hashes,
-                                                         seconds: Date().timeIntervalSince(clock))
-                let written = try materialize(outputs, store: store, hasher: hasher)
-                return Result(outcome: .ran(seconds: Date().timeIntervalSince(clock), cost: produced.cost, attempts: attempts), written: written)
-            } catch let e {
-                if e.cancelled || cancel.isCancelled { throw ProducerError("\(step.id): interrupted", cancelled: true) }
-                guard e.transient, attempts <= retries else { throw e }
-                let (delay, message) = StepCommit.retryDelay(e, step: step.id, attempt: attempts, of: retries + 1, backoff: backoff)
-                log(message)
-                let end = Date().addingTimeInterval(delay)
-                while Date() < end {
-                    if cancel.isCancelled { throw ProducerError("\(step.id): interrupted", cancelled: true) }
-                    Thread.sleep(forTimeInterval: min(0.05, max(0, end.timeIntervalSinceNow)))
+        }
+        let job = Job(step: step, inputs: inputs, folder: folder, render: spec.render, workDir: workDir, cancel: cancel, log: log,
+                      environment: environment, meter: meter)
+        let attempts = Attempts(retries: retries, backoff: backoff, log: log)
+        do throws(ProducerError) {
+            let done = try attempts.run(job) { (job: Job) throws(ProducerError) -> (Result, Double) in
+                guard let producer = ProducerRegistry.producer(for: job.provider, kind: step.kind) else {
+                    throw ProducerError("no producer for \(job.provider) (\(step.kind.rawValue))",
+                                        help: "this version of vidmake has no \(job.provider) \(step.kind.rawValue) producer; pick another provider")
                 }
+                CrashPoint.reach(.running)
+                var produced = try producer.run(job)
+                produced.cost += job.meter.total
+                let (outputs, _) = try StepCommit.commit(step, produced, to: store, fingerprint: fingerprint, inputHashes: hashes,
+                                                         seconds: Date().timeIntervalSince(clock), usage: job.meter.usage, madeBy: job.provider)
+                return (Result(outcome: .upToDate, written: try materialize(outputs, store: store, hasher: hasher)), produced.cost)
             }
+            var result = done.value.0
+            result.outcome = .ran(seconds: Date().timeIntervalSince(clock), cost: done.value.1, attempts: done.attempts)
+            return result
+        } catch {
+            if error.cancelled || cancel.isCancelled { throw ProducerError("\(step.id): interrupted", cancelled: true) }
+            throw error
         }
     }
 

@@ -23,6 +23,10 @@ public struct RunOptions: Sendable {
     public var backoff = 1.0
     /// `-v`: print the commands producers run.
     public var verbose = false
+    /// `--budget`: US dollars; no call starts once actual spend reaches it.
+    public var budget: Double?
+    /// The revision this build will be, for the spend ledger.
+    public var buildNumber: Int?
 
     public init() {}
 }
@@ -59,6 +63,10 @@ public final class Runner: @unchecked Sendable {
     let options: RunOptions
     let reporter: RunReporter
     let tmpRoot: String
+    let environment: ProviderEnvironment
+    /// The build's spend, with the budget; every charge is also written to the ledger.
+    public let meter: Meter
+    let ledger: Ledger
 
     private let cond = NSCondition()
     // Everything below is guarded by `cond`.
@@ -80,16 +88,21 @@ public final class Runner: @unchecked Sendable {
     private var failedAny = false
     private var total = 0
     private var done = 0
-    private var spend = 0.0
     private let started = Date()
 
     enum Event {
         case finished(StepID, outputs: [ArtifactRef: String], extras: [String: String], seconds: Double, cost: Double, attempts: Int)
         case failed(StepID, ProducerError)
         case cancelled(StepID)
+        /// Not run after all (the budget was spent before its call).
+        case stopped(StepID, String)
     }
 
-    public init(graph: BuildGraph, store: FileStateStore, hasher: FileHasher, table: ProviderTable, options: RunOptions, reporter: RunReporter) {
+    public init(graph: BuildGraph, store: FileStateStore, hasher: FileHasher, table: ProviderTable, options: RunOptions, reporter: RunReporter,
+                environment: ProviderEnvironment = ProviderEnvironment()) {
+        self.environment = environment
+        self.ledger = Ledger(root: store.root)
+        self.meter = Meter(budget: options.budget)
         self.graph = graph
         self.store = store
         self.hasher = hasher
@@ -135,17 +148,17 @@ public final class Runner: @unchecked Sendable {
         while true {
             while !events.isEmpty { handle(events.removeFirst()) }
             var wake: Double?
-            if !interrupted && (!failedAny || options.keepGoing) {
+            if !interrupted && (!failedAny || options.keepGoing) && !meter.budgetReached {
                 evaluateReady()
                 wake = launch()
             }
-            let stopping = interrupted || (failedAny && !options.keepGoing)
+            let stopping = interrupted || (failedAny && !options.keepGoing) || meter.budgetReached
             if running.isEmpty && events.isEmpty && (stopping || (ready.isEmpty && queued.isEmpty)) { break }
             let now = Date().timeIntervalSince(started)
             if now - lastTick >= 0.5 {
                 lastTick = now
                 let r = running.keys.sorted().compactMap(graph.step)
-                let (d, t, sp) = (done, total, spend)
+                let (d, t, sp) = (done, total, meter.total)
                 cond.unlock()
                 reporter.tick(running: r, done: d, total: t, elapsed: now, spend: sp)
                 cond.lock()
@@ -156,7 +169,9 @@ public final class Runner: @unchecked Sendable {
         }
         // Whatever never got to run says why.
         for s in graph.steps where scope.contains(s.id) && outcomes[s.id] == nil {
-            outcomes[s.id] = .skipped(interrupted ? "interrupted" : "not started after a failure (use -k to keep going)")
+            outcomes[s.id] = .skipped(interrupted ? "interrupted"
+                                      : meter.budgetReached ? "not started: the budget of \(String(format: "$%.2f", options.budget ?? 0)) is spent"
+                                      : "not started after a failure (use -k to keep going)")
         }
         cond.unlock()
         cleanTmp()
@@ -259,14 +274,22 @@ public final class Runner: @unchecked Sendable {
         let dir = tmpRoot + "/" + step.id.description.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "-" } + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let verbose = options.verbose
         let reporter = self.reporter
+        let (ledger, vidfile, build) = (self.ledger, store.vidfileKey, options.buildNumber)
+        let stepName = step.id.description
+        let meter = self.meter.child { usage in
+            // On record at once: a step that fails later has still spent this.
+            do { try ledger.append(Ledger.Entry(vidfile: vidfile, build: build, step: stepName, usage: usage)) } catch {
+                reporter.log("vidmake: cannot write the spend ledger: \(error)")
+            }
+        }
         return Job(step: step, inputs: inputs, folder: graph.project.folder, render: graph.project.render, workDir: dir, cancel: token,
-                   log: { line in if verbose { reporter.log(line) } })
+                   log: { line in if verbose { reporter.log(line) } }, environment: environment, meter: meter, providers: table)
     }
 
-    /// On a worker thread: run the producer (retrying transient failures), then commit its outputs.
+    /// On a worker thread: run the producer (retrying transient failures, then the fallbacks),
+    /// then commit its outputs.
     private func work(_ step: Step, job: Job, fingerprint: String, inputHashes: [String: String], pool: String) {
         let clock = Date()
-        var attempts = 0
         let event: Event
         defer {
             try? FileManager.default.removeItem(atPath: job.workDir)
@@ -275,44 +298,28 @@ public final class Runner: @unchecked Sendable {
                 cond.broadcast()
             }
         }
-        guard let producer = ProducerRegistry.producer(for: step.provider, kind: step.kind) else {
-            event = .failed(step.id, ProducerError("no producer for \(step.provider) (\(step.kind.rawValue))",
-                                                    help: "this version of vidmake has no \(step.provider) \(step.kind.rawValue) producer; pick another provider"))
-            return
-        }
-        while true {
-            attempts += 1
-            do {
-                try FileManager.default.createDirectory(atPath: job.workDir, withIntermediateDirectories: true)
-            } catch {
-                event = .failed(step.id, ProducerError("cannot create \(job.workDir): \(error.localizedDescription)"))
-                return
-            }
-            do {
+        let reporter = self.reporter
+        var attempts = Attempts(retries: options.retries, backoff: options.backoff, log: { reporter.log($0) })
+        attempts.admitRetry = { [self] in admitRetry(pool) }
+        do throws(ProducerError) {
+            let done = try attempts.run(job) { (job: Job) throws(ProducerError) -> ([ArtifactRef: String], [String: String], Double) in
+                guard let producer = ProducerRegistry.producer(for: job.provider, kind: step.kind) else {
+                    throw ProducerError("no producer for \(job.provider) (\(step.kind.rawValue))",
+                                        help: "this version of vidmake has no \(job.provider) \(step.kind.rawValue) producer; pick another provider")
+                }
                 CrashPoint.reach(.running)
-                let produced = try producer.run(job)
-                let (outputs, side) = try StepCommit.commit(step, produced, to: store, fingerprint: fingerprint, inputHashes: inputHashes, seconds: Date().timeIntervalSince(clock))
-                event = .finished(step.id, outputs: outputs, extras: side, seconds: Date().timeIntervalSince(clock), cost: produced.cost, attempts: attempts)
-                return
-            } catch let e {
-                if e.cancelled || job.cancel.isCancelled { event = .cancelled(step.id); return }
-                guard e.transient, attempts <= options.retries else { event = .failed(step.id, e); return }
-                let (delay, message) = StepCommit.retryDelay(e, step: step.id, attempt: attempts, of: options.retries + 1, backoff: options.backoff)
-                reporter.log(message)
-                try? FileManager.default.removeItem(atPath: job.workDir)
-                if !sleep(delay, unless: job.cancel) || !admitRetry(pool) { event = .cancelled(step.id); return }
+                var produced = try producer.run(job)
+                produced.cost += job.meter.total
+                let (outputs, side) = try StepCommit.commit(step, produced, to: store, fingerprint: fingerprint, inputHashes: inputHashes,
+                                                            seconds: Date().timeIntervalSince(clock), usage: job.meter.usage, madeBy: job.provider)
+                return (outputs, side, produced.cost)
             }
+            event = .finished(step.id, outputs: done.value.0, extras: done.value.1, seconds: Date().timeIntervalSince(clock),
+                              cost: done.value.2, attempts: done.attempts)
+        } catch {
+            if error.budgetReached { event = .stopped(step.id, "not started: " + error.message.drop { $0 != ":" }.dropFirst(2)) }
+            else { event = error.cancelled || job.cancel.isCancelled ? .cancelled(step.id) : .failed(step.id, error) }
         }
-    }
-
-    /// Waits, interruptibly; false if cancelled meanwhile.
-    private func sleep(_ seconds: Double, unless token: CancelToken) -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if token.isCancelled { return false }
-            Thread.sleep(forTimeInterval: min(0.05, end.timeIntervalSinceNow))
-        }
-        return !token.isCancelled
     }
 
     /// A retry is another call: it waits for the pool's per-minute limit like a first call.
@@ -339,7 +346,6 @@ public final class Runner: @unchecked Sendable {
         case .finished(let id, let outputs, let side, let seconds, let cost, let attempts):
             release(id)
             extras[id] = side
-            spend += cost
             complete(graph.step(id)!, outcome: .ran(seconds: seconds, cost: cost, attempts: attempts), outputs: outputs)
         case .failed(let id, let error):
             release(id)
@@ -352,6 +358,9 @@ public final class Runner: @unchecked Sendable {
         case .cancelled(let id):
             release(id)
             finish(id, .cancelled)
+        case .stopped(let id, let why):
+            release(id)
+            finish(id, .skipped(why))
         }
     }
 
@@ -405,7 +414,9 @@ public final class Runner: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: tmpRoot)
     }
 
-    public var spent: Double { cond.withLock { spend } }
+    /// Money spent by this build's calls, failed attempts included.
+    public var spent: Double { meter.total }
+    public var budgetReached: Bool { meter.budgetReached }
     public var statuses: [StepID: StepStatus] { cond.withLock { analysis.statuses } }
     public var dirtyReasons: [StepID: DirtyReason] { cond.withLock { reasons } }
 }

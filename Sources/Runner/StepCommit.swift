@@ -1,12 +1,14 @@
 import Foundation
 import Planner
 import Producers
+import RecipeParser
 
 /// Committing a finished step, retrying a failed one and installing outputs as files: the same
 /// for the in-process runner and `vidmake produce`.
 public enum StepCommit {
     /// Moves the outputs into the store, then appends the record: the record is the commit point.
-    public static func commit(_ step: Step, _ produced: Produced, to store: FileStateStore, fingerprint: String, inputHashes: [String: String], seconds: Double) throws(ProducerError) -> ([ArtifactRef: String], [String: String]) {
+    public static func commit(_ step: Step, _ produced: Produced, to store: FileStateStore, fingerprint: String, inputHashes: [String: String], seconds: Double,
+                              usage: [Usage] = [], madeBy: ProviderRef? = nil) throws(ProducerError) -> ([ArtifactRef: String], [String: String]) {
         var hashes: [ArtifactRef: String] = [:]
         var record: [String: String] = [:]
         CrashPoint.reach(.beforeBlobs)
@@ -31,7 +33,8 @@ public enum StepCommit {
             do { record["#" + name] = try store.putBlob(data) } catch { throw ProducerError("cannot store \(name) of \(step.id): \(error)") }
         }
         let r = StepRecord(step: step.id, fingerprint: fingerprint, description: step.description, inputs: inputHashes,
-                           outputs: record, seconds: seconds, cost: produced.cost)
+                           outputs: record, seconds: seconds, cost: produced.cost, usage: usage.isEmpty ? nil : usage,
+                           madeBy: madeBy.flatMap { $0.description == step.provider.description ? nil : $0.description })
         CrashPoint.reach(.beforeRecord)
         if ProcessInfo.processInfo.environment["VIDMAKE_CRASH_AT"]?.hasPrefix("torn:") == true {
             let encoder = JSONEncoder()

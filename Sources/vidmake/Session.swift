@@ -1,5 +1,6 @@
 import Foundation
 import Planner
+import Producers
 import RecipeParser
 import Runner
 
@@ -24,6 +25,10 @@ struct Session {
     /// Edited out files that cannot stand in (views, or artifacts the vidfile supplies), with why.
     var ignoredEdits: [(edit: OutputTree.Edit, why: String)]
     var forced: Set<StepID>
+    /// Keys and base URLs of remote providers: the environment over `.env` beside the vidfile.
+    var environment: ProviderEnvironment
+    /// The vidfile's and recipe's text, for diagnostics located in them.
+    var sources: SourceManager
 
     struct Options {
         var settings: [(name: String, value: String)] = []
@@ -137,11 +142,13 @@ struct Session {
             guard let settings else { return nil }
             table = table.overlaid(with: settings)
         }
+        let (environment, envWarnings) = ProviderEnvironment.load(folder: project.folder)
+        for w in envWarnings { Output.err("warning: " + w) }
         let analysis = DirtyAnalysis.analyze(graph, store: store, hasher: hasher, forced: forced)
         if FileManager.default.fileExists(atPath: stateDir) { hasher.save() }
         return Session(graph: graph, analysis: analysis, store: store, hasher: hasher, providers: table,
                        providersFile: providersFile.map(ProjectPaths.absolute), stateDir: stateDir, key: key,
-                       tree: tree, edits: edits, ignoredEdits: ignored, forced: forced)
+                       tree: tree, edits: edits, ignoredEdits: ignored, forced: forced, environment: environment, sources: sources)
     }
 
     /// Where a vidfile's state lives: `--state DIR`, else `.vidmake` beside it; and the name its
@@ -176,6 +183,32 @@ struct Session {
     }
 
     var dirty: [Step] { graph.steps.filter { analysis.statuses[$0.id]?.isDirty ?? true } }
+
+    /// The keys the steps about to run need and do not have, as located errors (at the line
+    /// that picks the provider), printed before anything runs; false if any is missing. A step
+    /// whose own provider has no key but whose fallback has one gets a warning instead.
+    func checkKeys(for steps: [Step]) -> Bool {
+        var diags = Diagnostics()
+        var seen: Set<String> = []
+        let envFile = ProjectPaths.display(graph.project.folder + "/.env")
+        for step in steps {
+            guard let variable = ProviderCatalog.spec(step.provider.family)?.keyVariable, !environment.hasKey(for: step.provider.family) else { continue }
+            let span = step.provider.span
+            guard seen.insert("\(variable) \(span.start.file):\(span.start.line):\(span.start.column)").inserted else { continue }
+            let users = steps.filter { $0.provider.family == step.provider.family && $0.provider.span == span }.count
+            let what = "\(users) step\(users == 1 ? "" : "s") (\(step.id.producer)) use\(users == 1 ? "s" : "") \(step.provider.family)"
+            if let usable = step.fallback.first(where: { environment.hasKey(for: $0.family) }) {
+                diags.warning("\(variable) is not set: \(what); \(users == 1 ? "it falls" : "they fall") back to \(usable)", at: span,
+                              help: "export \(variable)=… or put it in \(envFile)")
+            } else {
+                diags.error("\(variable) is not set, and \(what)", at: span,
+                            help: "export \(variable)=… or put `\(variable)=…` in \(envFile); or pick a local provider here")
+            }
+        }
+        let renderer = DiagnosticRenderer(sources: sources, colour: DiagnosticRenderer.wantsColour(fileDescriptor: 2))
+        for d in diags.sorted { Output.err(renderer.render(d)) }
+        return diags.errorCount == 0
+    }
 }
 
 /// `$0.12`, `$0.00`.

@@ -1,4 +1,5 @@
 import Foundation
+import Planner
 import RecipeParser
 
 /// List prices per unit, US dollars, as published by each provider (November 2026). A call's

@@ -9,7 +9,7 @@ enum BuildCommand {
     static let command = Command(
         name: "build",
         summary: "Build the video: run every step that is out of date",
-        usage: "vidmake build [-n] [-k] [-j N] [--limit POOL=N[,M/min]]… [--force STEP]… [--pin STEP]… [-v] FILE [STEP…]",
+        usage: "vidmake build [-n] [-k] [-j N] [--budget USD] [--limit POOL=N[,M/min]]… [--force STEP]… [--pin STEP]… [-v] FILE [STEP…]",
         details: """
         Runs the steps whose inputs or definitions changed since they last ran, each as soon as
         its inputs exist and its provider's pool has room, and records every finished step in
@@ -29,12 +29,20 @@ enum BuildCommand {
           --force STEP         Run STEP and everything after it even if up to date
           --pin STEP           Keep STEP's last outputs even if its inputs changed
           --retries N          Tries after a transient failure (default 3)
+          --budget USD         Refuse to start if the estimate is over USD; stop starting
+                               calls once the money actually spent reaches it
           -v, --verbose        Print each step and each command it runs
           --set NAME=VALUE     Override an input for this run
           --state DIR          The state store (default: .vidmake beside the vidfile)
           --providers FILE     Latency, price and limits per provider
 
-        Exit status: 0 built, 1 a step failed (or the vidfile is invalid), 130 interrupted.
+        Remote providers read their keys from the environment or a .env file beside the
+        vidfile (OPENAI_API_KEY, REPLICATE_API_TOKEN, ELEVENLABS_API_KEY); a key the build
+        needs and does not have is an error before anything runs. Every paid call is on
+        record: `vidmake log` shows the spend per build and per provider.
+
+        Exit status: 0 built, 1 a step failed, the budget ran out or the vidfile is invalid,
+        130 interrupted.
         """,
         run: run)
 
@@ -46,6 +54,7 @@ enum BuildCommand {
         var limits: [String: String] = [:]
         var pins: [String] = []
         var retries: Int?
+        var budget: Double?
     }
 
     static func run(_ args: inout Arguments) -> Int32 {
@@ -62,6 +71,11 @@ enum BuildCommand {
                 case "-j", "--jobs":
                     guard let v = args.next(), let n = Int(v), n >= 1, n <= 256 else { throw UsageError(message: "-j needs a number of jobs from 1 to 256") }
                     f.jobs = n
+                case "--budget":
+                    guard let v = args.next(), let d = Double(v.hasPrefix("$") ? String(v.dropFirst()) : v), d >= 0, d.isFinite else {
+                        throw UsageError(message: "--budget needs an amount in US dollars, e.g. --budget 2.50")
+                    }
+                    f.budget = d
                 case "--retries":
                     guard let v = args.next(), let n = Int(v), n >= 0, n <= 20 else { throw UsageError(message: "--retries needs a number from 0 to 20") }
                     f.retries = n
@@ -93,6 +107,7 @@ enum BuildCommand {
         options.forced = session.forced
         if let j = f.jobs { options.jobs = j }
         if let r = f.retries { options.retries = r }
+        options.budget = f.budget
         for (pool, spec) in f.limits {
             let known = Set(g.steps.map { ProviderTable.pool($0.provider) } + g.steps.map(\.provider.family))
             guard known.contains(pool) else {
@@ -123,6 +138,19 @@ enum BuildCommand {
         if f.dryRun {
             return dryRun(session, expected: expected, estimate: estimate)
         }
+        // Checked before anything runs or is paid for: the keys, then the budget.
+        guard session.checkKeys(for: g.steps.filter { expected.contains($0.id) }) else {
+            Output.err("vidmake build: nothing was run")
+            return ExitCode.failure
+        }
+        if let budget = f.budget, estimate.cost > budget {
+            Output.err("vidmake build: the estimate is \(money(estimate.cost)), over the budget of \(money(budget)); nothing was run")
+            for l in estimate.lines where l.cost > 0 {
+                Output.err("  \(l.provider.padding(toLength: 34, withPad: " ", startingAt: 0)) \(l.calls) call\(l.calls == 1 ? " " : "s") \(money(l.cost))")
+            }
+            Output.err("help: raise --budget, build a part first (vidmake build FILE script), or pick cheaper providers (prices: providers.yaml)")
+            return ExitCode.failure
+        }
 
         let lock: BuildLock
         do { lock = try BuildLock(root: session.stateDir, key: session.key) } catch {
@@ -135,7 +163,9 @@ enum BuildCommand {
         let started = Date()
         let reporter = BuildReporter(terminal: isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb",
                                      verbose: f.verbose, estimate: estimate.cost)
-        let runner = Runner(graph: g, store: session.store, hasher: session.hasher, table: session.providers, options: options, reporter: reporter)
+        options.buildNumber = RevisionLog(root: session.stateDir, key: session.key).nextNumber()
+        let runner = Runner(graph: g, store: session.store, hasher: session.hasher, table: session.providers, options: options, reporter: reporter,
+                            environment: session.environment)
         let signals = SignalTrap { runner.interrupt() }
         var storeError: String?
         do { try runner.run(expected: expected) } catch { storeError = "\(error)" }
@@ -159,7 +189,7 @@ enum BuildCommand {
         summarize(revision, session: session, runner: runner, tree: tree)
         if let storeError { Output.err("vidmake build: \(storeError)"); return ExitCode.failure }
         if runner.wasInterrupted { return 130 }
-        return revision.failed.isEmpty ? ExitCode.ok : ExitCode.failure
+        return revision.failed.isEmpty && revision.result != "budget" ? ExitCode.ok : ExitCode.failure
     }
 
     static func dryRun(_ session: Session, expected: Set<StepID>, estimate: Estimate) -> Int32 {
@@ -192,7 +222,6 @@ enum BuildCommand {
             case .ran(let seconds, let cost, let attempts)?:
                 ran.append(Revision.Ran(step: s.id.description, provider: s.provider.description, reason: reasons[s.id]?.description ?? "",
                                         seconds: (seconds * 1000).rounded() / 1000, cost: cost, attempts: attempts))
-                byProvider[s.provider.description, default: 0] += cost
             case .upToDate?: upToDate += 1
             case .reused?: reused.append(s.id.description)
             case .pinned?: pinned.append(s.id.description)
@@ -202,8 +231,10 @@ enum BuildCommand {
             case nil: skipped.append(Revision.Skipped(step: s.id.description, why: "not reached"))
             }
         }
+        // Spend by the provider that was paid (a fallback's calls are its own), failed attempts included.
+        for u in runner.meter.usage { byProvider[u.provider, default: 0] += u.cost }
         let vidfileHash = SHA256.hex(fileAt: g.project.vidfilePath) ?? ""
-        let result = runner.wasInterrupted ? "interrupted" : failed.isEmpty ? "ok" : "failed"
+        let result = runner.wasInterrupted ? "interrupted" : !failed.isEmpty ? "failed" : runner.budgetReached && !skipped.isEmpty ? "budget" : "ok"
         return Revision(number: RevisionLog(root: session.stateDir, key: session.key).nextNumber(), result: result,
                         started: started.timeIntervalSince1970, seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000,
                         vidfile: vidfileHash, executed: ran, upToDate: upToDate, reused: reused, skipped: skipped, failed: failed,
@@ -223,6 +254,11 @@ enum BuildCommand {
             if blocked > 0 { line += ", \(blocked) after \(r.failed.count == 1 ? "it" : "them") skipped" }
             if notStarted > 0 { line += ", \(notStarted) not started (-k goes on with independent steps)" }
             Output.err(line + "; the \(r.executed.count) that finished are kept, and the next build resumes")
+        }
+        if runner.budgetReached {
+            let left = r.skipped.count
+            Output.err("vidmake build: stopped at the budget: spent \(money(r.spend)) of \(money(runner.meter.budget ?? 0)); "
+                       + "\(r.executed.count) steps finished and are kept, \(left) left for the next build")
         }
         if r.result == "interrupted" {
             Output.err("vidmake build: interrupted; \(r.executed.count) steps finished and are kept, \(r.skipped.count) left for the next build")

@@ -80,26 +80,33 @@ enum LogCommand {
     static let command = Command(
         name: "log",
         summary: "Show past builds: what ran, was reused or skipped, time and spend",
-        usage: "vidmake log [--json] [--state DIR] FILE",
+        usage: "vidmake log [--json | --calls] [--state DIR] FILE",
         details: """
         One line per build, newest last: its number, when it started, its result, how many
         steps ran, were reused from the store, were up to date or were skipped, how long it
-        took and what it spent (with spend per provider). --json prints every revision record
-        in full: each executed step with its reason, time and cost.
+        took and what it spent. Under a build that paid for anything, one line per provider
+        with its calls, the usage the provider reported (tokens, characters, images,
+        seconds) and its cost at list price; failed attempts count, because they were paid
+        for. Calls made by emitted builds (vidmake produce) are listed by day. Last, the
+        spend per provider over all builds. A cost marked ~ is an estimate (no list price
+        is known for that model).
 
         Options:
           --json          Every revision as JSON
+          --calls         Every paid call of the spend ledger as JSON
           --state DIR     The state store (default: .vidmake beside the vidfile)
         """,
         run: run)
 
     static func run(_ args: inout Arguments) -> Int32 {
         var json = false
+        var calls = false
         var stateDir: String?
         var words: [String] = []
         while let a = args.next() {
             switch a {
             case "--json": json = true
+            case "--calls": calls = true
             case "--state":
                 guard let s = args.next() else { return Output.usageError("--state needs a folder", command) }
                 stateDir = s
@@ -116,6 +123,13 @@ enum LogCommand {
         }
         let (root, key) = Session.storeLocation(vidfile: file, stateDir: stateDir)
         let revisions = RevisionLog(root: root, key: key).all()
+        let ledger = Ledger(root: root).entries().filter { $0.vidfile == key }
+        if calls {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            Output.out(String(decoding: (try? encoder.encode(ledger)) ?? Data("[]".utf8), as: UTF8.self))
+            return ExitCode.ok
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -123,7 +137,8 @@ enum LogCommand {
             Output.out(String(decoding: data, as: UTF8.self))
             return ExitCode.ok
         }
-        if revisions.isEmpty { Output.out("\(file): never built"); return ExitCode.ok }
+        if revisions.isEmpty && ledger.isEmpty { Output.out("\(file): never built"); return ExitCode.ok }
+        let byBuild = Dictionary(grouping: ledger.filter { $0.build != nil }) { $0.build! }
         for r in revisions {
             var line = "#\(r.number)  \(date(r.started))  \(r.result.padding(toLength: 11, withPad: " ", startingAt: 0)) ran \(r.executed.count)"
             if !r.reused.isEmpty { line += ", reused \(r.reused.count)" }
@@ -132,12 +147,51 @@ enum LogCommand {
             if !r.failed.isEmpty { line += ", failed \(r.failed.count)" }
             line += String(format: "  %.2fs  ", r.seconds) + money(r.spend)
             let paid = r.spendByProvider.filter { $0.value > 0 }.sorted { $0.key < $1.key }
-            if !paid.isEmpty { line += " (" + paid.map { "\($0.key) \(money($0.value))" }.joined(separator: ", ") + ")" }
+            if !paid.isEmpty && byBuild[r.number] == nil { line += " (" + paid.map { "\($0.key) \(money($0.value))" }.joined(separator: ", ") + ")" }
             Output.out(line)
+            for l in providerLines(byBuild[r.number] ?? []) { Output.out("    " + l) }
         }
-        let total = revisions.reduce(0) { $0 + $1.spend }
+        // Emitted builds have no revision: their calls by day.
+        let emitted = Dictionary(grouping: ledger.filter { $0.build == nil }) { String(date($0.time).prefix(10)) }
+        for day in emitted.keys.sorted() {
+            let entries = emitted[day]!
+            Output.out("\(day)  vidmake produce (emitted builds)  \(entries.count) call\(entries.count == 1 ? "" : "s")  \(money(entries.reduce(0) { $0 + $1.usage.cost }))")
+            for l in providerLines(entries) { Output.out("    " + l) }
+        }
+        let total = revisions.reduce(0) { $0 + $1.spend } + ledger.filter { $0.build == nil }.reduce(0) { $0 + $1.usage.cost }
         Output.out("\(revisions.count) build\(revisions.count == 1 ? "" : "s"), spent \(money(total)) in all")
+        if !ledger.isEmpty {
+            Output.out("by provider:")
+            for l in providerLines(ledger) { Output.out("    " + l) }
+        }
         return ExitCode.ok
+    }
+
+    /// One line per provider: calls, the usage reported, the cost (`~` when estimated).
+    static func providerLines(_ entries: [Ledger.Entry]) -> [String] {
+        let groups = Dictionary(grouping: entries) { $0.usage.provider }
+        let width = groups.keys.map(\.count).max() ?? 0
+        return groups.keys.sorted().map { p in
+            let calls = groups[p]!
+            var units: [String: Double] = [:]
+            for c in calls { for (u, v) in c.usage.units { units[u, default: 0] += v } }
+            let cost = calls.reduce(0) { $0 + $1.usage.cost }
+            let shown = units.keys.sorted().filter { units[$0]! > 0 }.map { "\(amount(units[$0]!)) \($0.replacingOccurrences(of: "_", with: " "))" }
+            let estimated = calls.contains { $0.usage.estimated } ? "~" : ""
+            return "\(p.padding(toLength: width, withPad: " ", startingAt: 0))  \(calls.count) call\(calls.count == 1 ? " " : "s")  "
+                + String(format: "%@$%.4f", estimated, cost) + (shown.isEmpty ? "" : "  (" + shown.joined(separator: ", ") + ")")
+        }
+    }
+
+    /// `1,204`, `12.5`.
+    static func amount(_ v: Double) -> String {
+        if v == v.rounded() && v < 1e12 {
+            let f = NumberFormatter()
+            f.numberStyle = .decimal
+            f.locale = Locale(identifier: "en_US")
+            return f.string(from: NSNumber(value: Int(v))) ?? String(Int(v))
+        }
+        return String(format: "%.1f", v)
     }
 
     static func date(_ t: Double) -> String {
