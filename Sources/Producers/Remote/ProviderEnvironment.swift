@@ -68,8 +68,9 @@ enum DotEnv {
     static func parse(_ text: String) -> (values: [String: String], bad: [Int]) {
         var values: [String: String] = [:]
         var bad: [Int] = []
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = Substring(raw.hasSuffix("\r") ? raw.dropLast() : raw).drop { $0 == " " || $0 == "\t" }
+        // CRLF is one Character in Swift, so splitting on "\n" alone would not split a Windows file.
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).enumerated() {
+            var line = raw.drop { $0 == " " || $0 == "\t" }
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line = line.dropFirst(7).drop { $0 == " " } }
             guard let eq = line.firstIndex(of: "=") else { bad.append(n + 1); continue }
@@ -80,13 +81,7 @@ enum DotEnv {
             }
             var v = line[line.index(after: eq)...].drop { $0 == " " || $0 == "\t" }
             if let q = v.first, q == "'" || q == "\"" {
-                v = v.dropFirst()
-                guard let close = v.firstIndex(of: q) else { bad.append(n + 1); continue }
-                var value = String(v[..<close])
-                if q == "\"" {
-                    value = value.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\\"", with: "\"")
-                        .replacingOccurrences(of: "\\\\", with: "\\")
-                }
+                guard let value = q == "'" ? singleQuoted(v.dropFirst()) : doubleQuoted(v.dropFirst()) else { bad.append(n + 1); continue }
                 values[key] = value
             } else {
                 if let hash = v.range(of: " #") { v = v[..<hash.lowerBound] }
@@ -94,6 +89,35 @@ enum DotEnv {
             }
         }
         return (values, bad)
+    }
+
+    /// The text up to the closing `'`, taken literally; nil when it is not closed.
+    static func singleQuoted(_ s: Substring) -> String? {
+        s.firstIndex(of: "'").map { String(s[..<$0]) }
+    }
+
+    /// The text up to the first unescaped `"`, with `\n`, `\"` and `\\` unescaped in one
+    /// pass (so `\\n` is a backslash and an n); other backslashes are kept. Nil when it is not closed.
+    static func doubleQuoted(_ s: Substring) -> String? {
+        var out = ""
+        var escaped = false
+        for c in s {
+            if escaped {
+                switch c {
+                case "n": out.append("\n")
+                case "\"", "\\": out.append(c)
+                default: out.append("\\"); out.append(c)
+                }
+                escaped = false
+            } else if c == "\\" {
+                escaped = true
+            } else if c == "\"" {
+                return out
+            } else {
+                out.append(c)
+            }
+        }
+        return nil
     }
 }
 

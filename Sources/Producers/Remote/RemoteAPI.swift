@@ -17,6 +17,13 @@ struct RemoteAPI {
         self.provider = job.provider
     }
 
+    /// The conventions of `provider`'s family for a call that is not the job's own model (the
+    /// transcription a speech step makes to time its words): budget messages and help name it.
+    init(_ job: Job, calling provider: ProviderRef) {
+        self.job = job
+        self.provider = provider
+    }
+
     var family: String { provider.family }
     var keyVariable: String? { ProviderCatalog.spec(family)?.keyVariable }
 
@@ -65,13 +72,19 @@ struct RemoteAPI {
 
     /// Sends a JSON body and parses a JSON object reply.
     func postJSON(_ url: String, _ body: [String: Any], timeout t: Double, headers extra: [(name: String, value: String)] = []) throws(ProducerError) -> (HTTPResponse, [String: Any]) {
+        let req = try jsonRequest(url, body, timeout: t, headers: extra)
+        let r = try send(req)
+        return (r, try object(r, req))
+    }
+
+    /// An authenticated POST of a JSON body (encoded by JSONSerialization, keys sorted), not yet sent.
+    func jsonRequest(_ url: String, _ body: [String: Any], timeout t: Double, headers extra: [(name: String, value: String)] = []) throws(ProducerError) -> HTTPRequest {
         var req: HTTPRequest
         do { req = try HTTPRequest.json(url, body, headers: try auth() + extra) } catch let e as ProducerError { throw e } catch {
             throw ProducerError("\(provider): cannot encode the request: \(error)")
         }
         req.timeout = timeout(t)
-        let r = try send(req)
-        return (r, try object(r, req))
+        return req
     }
 
     /// A reply's body as a JSON object. A body that is not JSON is treated as transient: proxies
@@ -125,7 +138,12 @@ struct RemoteAPI {
     /// The provider's own message and code from an error body: OpenAI `{"error":{"message","code"}}`,
     /// Replicate `{"title","detail"}`, ElevenLabs `{"detail":{"status","message"}}` or a FastAPI list.
     static func providerMessage(_ r: HTTPResponse) -> (String?, String?) {
-        guard let o = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any] else {
+        // A request that streams its reply to a file (speech, downloads) finds an error body there.
+        let body = r.bodyFile.flatMap { FileHandle(forReadingAtPath: $0) }.map { h in
+            defer { try? h.close() }
+            return (try? h.read(upToCount: 1 << 20)) ?? Data()
+        } ?? r.body
+        guard let o = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
             let t = r.text(limit: 300).trimmingCharacters(in: .whitespacesAndNewlines)
             return (t.isEmpty ? nil : t, nil)
         }

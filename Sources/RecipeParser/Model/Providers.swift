@@ -38,7 +38,7 @@ public enum ProviderCatalog {
                      .align: ["whisper-1"]],
             defaultModels: [.llm: "gpt-4o-mini", .tts: "gpt-4o-mini-tts", .image: "gpt-image-1", .align: "whisper-1"],
             options: ["temperature": .number, "max_tokens": .int, "quality": .text, "speed": .number, "instructions": .text,
-                      "seed": .int],
+                      "seed": .int, "voice": .text, "align": .text],
             keyVariable: "OPENAI_API_KEY", isLocal: false),
         ProviderSpec(
             family: "ollama",
@@ -56,7 +56,7 @@ public enum ProviderCatalog {
             family: "elevenlabs",
             models: [.tts: ["eleven_multilingual_v2", "eleven_turbo_v2_5", "eleven_flash_v2_5", "eleven_v3"]],
             defaultModels: [.tts: "eleven_multilingual_v2"],
-            options: ["stability": .number, "similarity_boost": .number, "style": .number, "speed": .number],
+            options: ["stability": .number, "similarity_boost": .number, "style": .number, "speed": .number, "voice_id": .text],
             keyVariable: "ELEVENLABS_API_KEY", isLocal: false),
     ]
 
