@@ -119,7 +119,7 @@ public struct Production {
                 }
                 CrashPoint.reach(.running)
                 var produced = try producer.run(job)
-                produced.cost += job.meter.total
+                produced.cost = job.meter.total   // every paid call of this step, failed attempts and fallbacks included
                 let (outputs, _) = try StepCommit.commit(step, produced, to: store, fingerprint: fingerprint, inputHashes: hashes,
                                                          seconds: Date().timeIntervalSince(clock), usage: job.meter.usage, madeBy: job.provider)
                 return (Result(outcome: .upToDate, written: try materialize(outputs, store: store, hasher: hasher)), produced.cost)

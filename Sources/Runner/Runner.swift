@@ -309,7 +309,7 @@ public final class Runner: @unchecked Sendable {
                 }
                 CrashPoint.reach(.running)
                 var produced = try producer.run(job)
-                produced.cost += job.meter.total
+                produced.cost = job.meter.total   // every paid call of this step, failed attempts and fallbacks included
                 let (outputs, side) = try StepCommit.commit(step, produced, to: store, fingerprint: fingerprint, inputHashes: inputHashes,
                                                             seconds: Date().timeIntervalSince(clock), usage: job.meter.usage, madeBy: job.provider)
                 return (outputs, side, produced.cost)
