@@ -36,7 +36,11 @@ public struct PoolLimit: Sendable, Hashable, CustomStringConvertible {
 /// A pool's state while running: calls in flight, and the start times of the last minute's
 /// calls. A call starts only if fewer than `perMinute` started in the 60 s before it, so no
 /// sliding minute ever sees more than the limit (a token bucket would let a burst through on top).
+/// The window is a little longer than a minute: the provider counts arrivals, and the first
+/// call of a window may have taken longer to arrive (a new connection, TLS) than the last.
 struct Pool {
+    static let window = 60.5
+
     var limit: PoolLimit
     var running = 0
     var starts: [Double] = []
@@ -48,8 +52,8 @@ struct Pool {
     mutating func acquire(now: Double) -> (ok: Bool, wait: Double?) {
         guard running < limit.concurrency else { return (false, nil) }
         if let pm = limit.perMinute {
-            starts.removeAll { $0 <= now - 60 }
-            if starts.count >= pm { return (false, starts[starts.count - pm] + 60 - now + 0.001) }
+            starts.removeAll { $0 <= now - Self.window }
+            if starts.count >= pm { return (false, starts[starts.count - pm] + Self.window - now + 0.001) }
             starts.append(now)
         }
         running += 1

@@ -329,8 +329,8 @@ public final class Runner: @unchecked Sendable {
                 if interrupted { return -1 }
                 guard var p = pools[pool], let pm = p.limit.perMinute else { return nil }
                 let now = Date().timeIntervalSince(started)
-                p.starts.removeAll { $0 <= now - 60 }
-                if p.starts.count >= pm { return p.starts[p.starts.count - pm] + 60 - now + 0.001 }
+                p.starts.removeAll { $0 <= now - Pool.window }
+                if p.starts.count >= pm { return p.starts[p.starts.count - pm] + Pool.window - now + 0.001 }
                 p.starts.append(now)
                 pools[pool] = p
                 return nil
