@@ -9,9 +9,9 @@ PREFIX  ?= /usr/local
 CONFIG  ?= debug
 BIN      = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)/vidmake
 
-# Build-time libraries and the tools vidmake runs.
+# Build-time libraries, the tools vidmake runs, and curl (the fake-provider tests drive it).
 APT_PACKAGES = pkg-config libyaml-dev libssl-dev libcurl4-openssl-dev \
-               ffmpeg espeak-ng libespeak-ng1 ninja-build fonts-dejavu-core python3
+               ffmpeg espeak-ng libespeak-ng1 ninja-build fonts-dejavu-core python3 curl
 
 .PHONY: all build deps test demo bench install clean
 

@@ -24,5 +24,11 @@ let package = Package(
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Emitters", "RecipeParser"]),
         .testTarget(name: "ProducersTests", dependencies: ["Producers", "Planner", "RecipeParser"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Producers", "Planner", "RecipeParser"]),
+
+        // A loopback stand-in for OpenAI, Replicate, ElevenLabs and Ollama that speaks their real
+        // HTTP APIs, with fault injection, so tests can run the real HTTP client end to end.
+        .target(name: "FakeProviders", path: "Tests/FakeProviders", exclude: ["README.md"]),
+        .executableTarget(name: "fake-providers", dependencies: ["FakeProviders"], path: "Tests/FakeProvidersMain"),
+        .testTarget(name: "FakeProvidersTests", dependencies: ["FakeProviders"], path: "Tests/FakeProvidersTests"),
     ]
 )
