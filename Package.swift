@@ -23,7 +23,7 @@ let package = Package(
         .testTarget(name: "RecipeParserTests", dependencies: ["RecipeParser"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Emitters", "RecipeParser"]),
         .testTarget(name: "ProducersTests", dependencies: ["Producers", "Planner", "RecipeParser"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Producers", "Planner", "RecipeParser"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Producers", "Planner", "RecipeParser", "FakeProviders"]),
 
         // A loopback stand-in for OpenAI, Replicate, ElevenLabs and Ollama that speaks their real
         // HTTP APIs, with fault injection, so tests can run the real HTTP client end to end.

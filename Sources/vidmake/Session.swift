@@ -211,8 +211,10 @@ struct Session {
     }
 }
 
-/// `$0.12`, `$0.00`.
-func money(_ d: Double) -> String { String(format: "$%.2f", d) }
+/// `$0.12`, `$0.00`; a sum under a cent keeps its first significant digits (`$0.0003`).
+func money(_ d: Double) -> String {
+    d > 0 && d < 0.01 ? String(format: "$%.4f", d) : String(format: "$%.2f", d)
+}
 
 /// `42s`, `3m 05s`, `1h 02m`.
 func clock(_ s: Double) -> String {

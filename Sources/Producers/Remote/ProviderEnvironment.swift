@@ -20,7 +20,8 @@ public struct ProviderEnvironment: Sendable, CustomStringConvertible {
             vars = parsed
             for line in bad { warnings.append("\(ProjectPaths.display(path)):\(line): not a KEY=VALUE line; ignored") }
         }
-        for (k, v) in process { vars[k] = v }
+        // A variable set but empty in the environment does not hide the file's value.
+        for (k, v) in process where !v.isEmpty || vars[k] == nil { vars[k] = v }
         return (ProviderEnvironment(vars), warnings)
     }
 
