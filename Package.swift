@@ -23,6 +23,7 @@ let package = Package(
         .testTarget(name: "RecipeParserTests", dependencies: ["RecipeParser"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Emitters", "RecipeParser"]),
         .testTarget(name: "ProducersTests", dependencies: ["Producers", "Planner", "RecipeParser"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "FakeProviders"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Producers", "Planner", "RecipeParser", "FakeProviders"]),
 
         // A loopback stand-in for OpenAI, Replicate, ElevenLabs and Ollama that speaks their real

@@ -106,6 +106,36 @@ struct ProviderTests {
         Self.expectNoKeys(s, server, [first, second])
     }
 
+    /// Faults on every route of one build: it still ends in the video a build without faults
+    /// makes, byte for byte, having paid for the extra calls.
+    @Test func aBuildThroughFaultsOnEveryRouteMakesTheSameVideo() throws {
+        let clean = try FakeProviders()
+        defer { clean.stop() }
+        let a = try Self.example("openai", "moonlanding.vid.yaml", server: clean)
+        try a.build([], env: Self.env(clean))
+
+        let server = try FakeProviders()
+        defer { server.stop() }
+        server.inject(.chat, [.status(429, retryAfter: "1"), .malformedJSON])
+        server.inject(.speech, [.status(500), .drop])
+        server.inject(.images, [.badMedia, .drop, .status(503, retryAfterMs: 100)])
+        server.inject(.transcriptions, [.malformedJSON])
+        let b = try Self.example("openai", "moonlanding.vid.yaml", server: server)
+        let run = try b.build([], env: Self.env(server))
+        let sha = { (p: String) in try Tool.run(["sha256sum", p]).out.prefix(64) }
+        #expect(try sha(a.out + "/moonlanding.mp4") == sha(b.out + "/moonlanding.mp4"))
+        #expect(try sha(a.out + "/moonlanding.srt") == sha(b.out + "/moonlanding.srt"))
+        let st = server.stats()
+        #expect(st.requests["chat"] == 2 + 2)            // a 429, and a reply that is not JSON
+        #expect(st.requests["images"] == 4 + 3)
+        // Every call the server answered with usage is on the ledger, the wasted ones too.
+        let calls = try Self.ledger(b)
+        #expect(Self.units(calls, "openai/gpt-4o-mini", "input_tokens") == Double(st.promptTokens))
+        #expect(Self.units(calls, "openai/gpt-4o-mini-tts", "characters") == Double(st.speechCharacters))
+        #expect(Self.cost(calls) > Self.cost(try Self.ledger(a)))
+        Self.expectNoKeys(b, server, [run])
+    }
+
     @Test func replicateExampleMakesStillsClipsAndMusic() throws {
         let server = try FakeProviders()
         defer { server.stop() }
