@@ -14,7 +14,7 @@ let package = Package(
 
         .target(name: "RecipeParser", dependencies: ["CYaml"], exclude: ["README.md"]),
         .target(name: "Planner", dependencies: ["RecipeParser", "CCrypto"], exclude: ["README.md"]),
-        .target(name: "HTTP", dependencies: ["CCurl"]),
+        .target(name: "HTTP", dependencies: ["CCurl"], exclude: ["README.md"]),
         .target(name: "Producers", dependencies: ["Planner", "RecipeParser", "HTTP"], exclude: ["README.md"]),
         .target(name: "Runner", dependencies: ["Producers", "Planner", "RecipeParser"], exclude: ["README.md"]),
         .target(name: "Emitters", dependencies: ["Planner", "RecipeParser"], exclude: ["README.md"]),
