@@ -16,7 +16,7 @@ extension RemoteAPI {
         req.responseFile = path
         req.timeout = timeout(900)
         req.maxResponseBytes = 4 << 30
-        _ = try send(req)
+        _ = try send(req, newCall: false)
         try MediaCheck.verify(path, as: type, from: provider.description, cancel: job.cancel)
     }
 }

@@ -30,8 +30,14 @@ public final class Meter: @unchecked Sendable {
     public func child(sink: @escaping @Sendable (Usage) -> Void = { _ in }) -> Meter { Meter(parent: self, sink: sink) }
 
     /// Fails if the budget (this meter's or its parent's) is already spent: no new call starts.
+    /// A job that has already paid for a call is under way: its later calls (the transcription
+    /// of its speech, a repair turn) are let through, so that what it paid for is not thrown away.
     public func admit(_ provider: String) throws(ProducerError) {
-        if let parent { try parent.admit(provider); return }
+        if let parent {
+            if !lock.withLock({ calls.isEmpty }) { return }
+            try parent.admit(provider)
+            return
+        }
         guard let budget else { return }
         let s = total
         if s >= budget {

@@ -52,8 +52,10 @@ struct RemoteAPI {
     }
 
     /// Sends a request and returns a 2xx response; anything else is a classified `ProducerError`.
-    func send(_ request: HTTPRequest) throws(ProducerError) -> HTTPResponse {
-        try job.meter.admit(provider.description)
+    /// `newCall` false for requests that start no paid work (polling a prediction, fetching its
+    /// file): those go on after the budget is spent.
+    func send(_ request: HTTPRequest, newCall: Bool = true) throws(ProducerError) -> HTTPResponse {
+        if newCall { try job.meter.admit(provider.description) }
         try job.cancel.check()
         let token = job.cancel
         job.log("\(request.method) \(request.displayURL)")

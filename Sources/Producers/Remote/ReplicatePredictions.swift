@@ -119,7 +119,7 @@ struct ReplicatePredictions {
         }
         var req = HTTPRequest(url: url, headers: try api.auth())
         req.timeout = api.timeout(30)
-        let r = try api.send(req)
+        let r = try api.send(req, newCall: false)
         return try prediction(try api.object(r, req), status: r.status)
     }
 
