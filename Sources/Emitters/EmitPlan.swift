@@ -144,9 +144,10 @@ public struct EmitPlan: Sendable {
                 outputs.append(p)
                 specOutputs[o.artifact.description] = p
             }
-            let spec = StepSpec(step: step, render: project.render, folder: folder, state: state, key: options.key,
-                                inputs: specInputs, outputs: specOutputs)
             let poolName = ProviderTable.pool(step.provider)
+            let perMinute = table.profile(step.provider).perMinute
+            let spec = StepSpec(step: step, render: project.render, folder: folder, state: state, key: options.key,
+                                inputs: specInputs, outputs: specOutputs, pool: perMinute == nil ? nil : poolName, perMinute: perMinute)
             let id = Self.identifier(poolName)
             if pools[id] == nil {
                 let p = table.profile(step.provider)

@@ -26,6 +26,10 @@ public struct StepSpec: Codable, Sendable, Hashable {
     public var inputs: [String: InputFile]
     /// Every artifact the step makes, by `ArtifactRef` text, and the file a runner sees it at.
     public var outputs: [String: String]
+    /// The step's pool and its calls per minute, when it has such a limit: the runner caps
+    /// concurrency (a Ninja pool), and `produce` processes share the minute through the store.
+    public var pool: String?
+    public var perMinute: Int?
 
     public struct InputFile: Codable, Sendable, Hashable {
         public var path: String
@@ -42,7 +46,9 @@ public struct StepSpec: Codable, Sendable, Hashable {
     }
 
     public init(step: Step, render: RenderSettings, folder: String, state: String, key: String,
-                inputs: [String: InputFile], outputs: [String: String]) {
+                inputs: [String: InputFile], outputs: [String: String], pool: String? = nil, perMinute: Int? = nil) {
+        self.pool = pool
+        self.perMinute = perMinute
         self.format = Self.currentFormat
         self.step = step
         self.render = render

@@ -117,6 +117,15 @@ public struct Production {
                     throw ProducerError("no producer for \(job.provider) (\(step.kind.rawValue))",
                                         help: "this version of vidmake has no \(job.provider) \(step.kind.rawValue) producer; pick another provider")
                 }
+                // The pool's calls per minute hold across the processes a runner starts side by side.
+                if let pool = spec.pool, let perMinute = spec.perMinute, ProviderTable.pool(job.provider) == pool {
+                    let window = MinuteWindow(store: storeRoot, pool: pool, perMinute: perMinute)
+                    do {
+                        guard try window.acquire(unless: { cancel.isCancelled }) else { throw ProducerError.cancelledError }
+                    } catch let e as ProducerError { throw e } catch {
+                        throw ProducerError("\(step.id): cannot keep the per-minute limit of \(pool): \(error)")
+                    }
+                }
                 CrashPoint.reach(.running)
                 var produced = try producer.run(job)
                 produced.cost = job.meter.total   // every paid call of this step, failed attempts and fallbacks included

@@ -282,4 +282,28 @@ struct ProviderFaultTests {
         #expect(ProviderTests.units(calls, "openai/gpt-4o-mini", "output_tokens") == Double(server.stats().completionTokens))
         ProviderTests.expectNoKeys(s, server, [emit, Run(status: 0, signal: nil, out: out, err: err)])
     }
+
+    /// Under ninja each step is its own `produce` process: the per-minute limit still holds,
+    /// shared through the store, while the Ninja pool caps concurrency.
+    @Test func ninjaKeepsThePerMinuteLimitAcrossProcesses() throws {
+        let server = try FakeProviders()
+        defer { server.stop() }
+        let s = try Self.project("  image: { provider: openai/gpt-image-1 }", duration: "30s")
+        try "vidmake: 1\nproviders:\n  openai: { concurrency: 4, per_minute: 3 }\n".write(toFile: s.dir + "/providers.yaml", atomically: true, encoding: .utf8)
+        let emit = try s.vidmake(["emit", "--ninja", s.vidfile], env: ProviderTests.env(server))
+        #expect(emit.status == 0, "\(emit.err)")
+        let spec = try String(contentsOfFile: s.dir + "/build/sky/.steps/image-1-1.json", encoding: .utf8)
+        #expect(spec.contains("\"perMinute\" : 3"), "\(spec)")
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in ProviderTests.env(server) { env[k] = v }
+        env["PATH"] = ((Repo.binary as NSString).deletingLastPathComponent) + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        let clock = Date()
+        let (p, out, err) = try Tool.launch("/usr/bin/env", ["ninja", "-C", s.dir, "-j", "8"], environment: env)
+        #expect(p.terminationStatus == 0, "\(out)\n\(err)")
+        let st = server.stats()
+        #expect(st.requests["chat"] == 1 && st.requests["images"] == 3)
+        // Four calls at three a minute: the fourth waits for the minute, and no minute sees four.
+        #expect(st.maxInWindow("openai", seconds: 60) == 3)
+        #expect(Date().timeIntervalSince(clock) >= 60)
+    }
 }
