@@ -38,4 +38,15 @@ public final class CancelToken: @unchecked Sendable {
     public func check() throws(ProducerError) {
         if isCancelled { throw ProducerError.cancelledError }
     }
+
+    /// Sleeps for `seconds`, waking early (and throwing) when cancelled.
+    public func pause(_ seconds: Double) throws(ProducerError) {
+        let end = Date().addingTimeInterval(seconds)
+        while true {
+            try check()
+            let left = end.timeIntervalSinceNow
+            if left <= 0 { return }
+            Thread.sleep(forTimeInterval: min(left, 0.05))
+        }
+    }
 }

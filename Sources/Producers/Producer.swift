@@ -143,17 +143,15 @@ public struct Job: Sendable {
     }
 }
 
-/// What a producer made: a file per output (inside the work folder), and what it cost.
+/// What a producer made: a file per output (inside the work folder). What it cost is what it
+/// charged to `Job.meter`.
 public struct Produced: Sendable {
     public var files: [ArtifactRef: String]
-    /// US dollars actually spent.
-    public var cost: Double
     /// Side data kept with the record, by name (word timings of speech: `words`, as JSON).
     public var extras: [String: Data]
 
-    public init(files: [ArtifactRef: String] = [:], cost: Double = 0, extras: [String: Data] = [:]) {
+    public init(files: [ArtifactRef: String] = [:], extras: [String: Data] = [:]) {
         self.files = files
-        self.cost = cost
         self.extras = extras
     }
 

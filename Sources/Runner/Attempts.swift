@@ -63,7 +63,8 @@ struct Attempts {
                     if e.transient && tries <= retries {
                         let (delay, message) = StepCommit.retryDelay(e, step: step.id, attempt: tries, of: retries + 1, backoff: backoff)
                         log(message)
-                        if !sleep(delay, unless: job.cancel) || !admitRetry() { throw ProducerError.cancelledError }
+                        try job.cancel.pause(delay)
+                        if !admitRetry() { throw ProducerError.cancelledError }
                         continue
                     }
                     failures.append((provider, e))
@@ -79,15 +80,5 @@ struct Attempts {
             error.help = failures.last?.1.help ?? error.help
         }
         throw error
-    }
-
-    /// Waits, interruptibly; false if cancelled meanwhile.
-    private func sleep(_ seconds: Double, unless token: CancelToken) -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if token.isCancelled { return false }
-            Thread.sleep(forTimeInterval: min(0.05, max(0, end.timeIntervalSinceNow)))
-        }
-        return !token.isCancelled
     }
 }

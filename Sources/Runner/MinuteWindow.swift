@@ -1,5 +1,6 @@
 import Foundation
 import Planner
+import Producers
 
 /// A per-minute limit shared by processes: the start times of a pool's calls in the last
 /// minute, in a file of the state store (`limits/<pool>`), read and written under an `flock`.
@@ -15,17 +16,18 @@ struct MinuteWindow {
         limit = perMinute
     }
 
-    /// Waits until a call may start, and records it; false if cancelled meanwhile.
-    func acquire(unless cancelled: () -> Bool) throws -> Bool {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    /// Waits until a call may start, and records it.
+    func acquire(cancel: CancelToken) throws(ProducerError) {
         while true {
-            if cancelled() { return false }
-            guard let wait = try take() else { return true }
-            let end = Date().addingTimeInterval(wait)
-            while Date() < end {
-                if cancelled() { return false }
-                Thread.sleep(forTimeInterval: min(0.1, max(0, end.timeIntervalSinceNow)))
+            let wait: Double?
+            do {
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                wait = try take()
+            } catch {
+                throw ProducerError("cannot keep the per-minute limit in \(path): \(error)")
             }
+            guard let wait else { return }
+            try cancel.pause(wait)
         }
     }
 
@@ -49,8 +51,8 @@ struct MinuteWindow {
         let now = Date().timeIntervalSince1970
         // One start time per line; anything unreadable (a torn write) is dropped.
         var starts = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { Double($0) }
-            .filter { $0 > now - Pool.window && $0 <= now + 1 }.sorted()
-        if starts.count >= limit { return starts[starts.count - limit] + Pool.window - now + 0.001 }
+            .filter { $0 <= now + 1 }.sorted()
+        if let wait = Pool.minuteWait(&starts, limit: limit, now: now) { return wait }
         starts.append(now)
         let text = starts.map { String(format: "%.3f", $0) }.joined(separator: "\n") + "\n"
         ftruncate(fd, 0)

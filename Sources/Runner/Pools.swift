@@ -51,13 +51,25 @@ struct Pool {
     /// (nil: wait for a running call to finish).
     mutating func acquire(now: Double) -> (ok: Bool, wait: Double?) {
         guard running < limit.concurrency else { return (false, nil) }
-        if let pm = limit.perMinute {
-            starts.removeAll { $0 <= now - Self.window }
-            if starts.count >= pm { return (false, starts[starts.count - pm] + Self.window - now + 0.001) }
-            starts.append(now)
-        }
+        if let wait = takeMinute(now: now) { return (false, wait) }
         running += 1
         return (true, nil)
+    }
+
+    /// Records a call starting now if the per-minute limit allows it (nil); else the seconds
+    /// until it does. A retry takes only this: it already holds its concurrency slot.
+    mutating func takeMinute(now: Double) -> Double? {
+        guard let pm = limit.perMinute else { return nil }
+        if let wait = Self.minuteWait(&starts, limit: pm, now: now) { return wait }
+        starts.append(now)
+        return nil
+    }
+
+    /// The per-minute rule over a list of start times (pruned here to the window): nil if a call
+    /// may start now, else the seconds until one may. Shared with `MinuteWindow`'s file.
+    static func minuteWait(_ starts: inout [Double], limit: Int, now: Double) -> Double? {
+        starts.removeAll { $0 <= now - window }
+        return starts.count >= limit ? starts[starts.count - limit] + window - now + 0.001 : nil
     }
 
     mutating func release() { running -= 1 }

@@ -101,41 +101,20 @@ public struct Production {
         // Keys and base URLs as `vidmake build` reads them: the environment over `.env` beside the vidfile.
         let (environment, warnings) = ProviderEnvironment.load(folder: folder)
         for w in warnings { log("warning: " + w) }
-        let ledger = Ledger(root: storeRoot)
-        let (vidfile, stepName) = (spec.key, step.id.description)
-        let meter = Meter().child { usage in
-            do { try ledger.append(Ledger.Entry(vidfile: vidfile, build: nil, step: stepName, usage: usage)) } catch {
-                log("vidmake: cannot write the spend ledger: \(error)")
-            }
-        }
+        let meter = Meter().recording(to: Ledger(root: storeRoot), vidfile: spec.key, build: nil, step: step.id, log: log)
         let job = Job(step: step, inputs: inputs, folder: folder, render: spec.render, workDir: workDir, cancel: cancel, log: log,
                       environment: environment, meter: meter)
         let attempts = Attempts(retries: retries, backoff: backoff, log: log)
         do throws(ProducerError) {
-            let done = try attempts.run(job) { (job: Job) throws(ProducerError) -> (Result, Double) in
-                guard let producer = ProducerRegistry.producer(for: job.provider, kind: step.kind) else {
-                    throw ProducerError("no producer for \(job.provider) (\(step.kind.rawValue))",
-                                        help: "this version of vidmake has no \(job.provider) \(step.kind.rawValue) producer; pick another provider")
-                }
+            let done = try attempts.run(job) { (job: Job) throws(ProducerError) in
                 // The pool's calls per minute hold across the processes a runner starts side by side.
                 if let pool = spec.pool, let perMinute = spec.perMinute, ProviderTable.pool(job.provider) == pool {
-                    let window = MinuteWindow(store: storeRoot, pool: pool, perMinute: perMinute)
-                    do {
-                        guard try window.acquire(unless: { cancel.isCancelled }) else { throw ProducerError.cancelledError }
-                    } catch let e as ProducerError { throw e } catch {
-                        throw ProducerError("\(step.id): cannot keep the per-minute limit of \(pool): \(error)")
-                    }
+                    try MinuteWindow(store: storeRoot, pool: pool, perMinute: perMinute).acquire(cancel: cancel)
                 }
-                CrashPoint.reach(.running)
-                var produced = try producer.run(job)
-                produced.cost = job.meter.total   // every paid call of this step, failed attempts and fallbacks included
-                let (outputs, _) = try StepCommit.commit(step, produced, to: store, fingerprint: fingerprint, inputHashes: hashes,
-                                                         seconds: Date().timeIntervalSince(clock), usage: job.meter.usage, madeBy: job.provider)
-                return (Result(outcome: .upToDate, written: try materialize(outputs, store: store, hasher: hasher)), produced.cost)
+                return try StepCommit.produce(job, to: store, fingerprint: fingerprint, inputHashes: hashes, since: clock)
             }
-            var result = done.value.0
-            result.outcome = .ran(seconds: Date().timeIntervalSince(clock), cost: done.value.1, attempts: done.attempts)
-            return result
+            return Result(outcome: .ran(seconds: Date().timeIntervalSince(clock), cost: done.value.cost, attempts: done.attempts),
+                          written: try materialize(done.value.outputs, store: store, hasher: hasher))
         } catch {
             if error.cancelled || cancel.isCancelled { throw ProducerError("\(step.id): interrupted", cancelled: true) }
             throw error

@@ -95,7 +95,7 @@ public final class Runner: @unchecked Sendable {
         case failed(StepID, ProducerError)
         case cancelled(StepID)
         /// Not run after all (the budget was spent before its call).
-        case stopped(StepID, String)
+        case stopped(StepID)
     }
 
     public init(graph: BuildGraph, store: FileStateStore, hasher: FileHasher, table: ProviderTable, options: RunOptions, reporter: RunReporter,
@@ -170,7 +170,7 @@ public final class Runner: @unchecked Sendable {
         // Whatever never got to run says why.
         for s in graph.steps where scope.contains(s.id) && outcomes[s.id] == nil {
             outcomes[s.id] = .skipped(interrupted ? "interrupted"
-                                      : meter.budgetReached ? "not started: the budget of \(String(format: "$%.2f", options.budget ?? 0)) is spent"
+                                      : meter.budgetReached ? budgetSpent
                                       : "not started after a failure (use -k to keep going)")
         }
         cond.unlock()
@@ -274,14 +274,8 @@ public final class Runner: @unchecked Sendable {
         let dir = tmpRoot + "/" + step.id.description.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "-" } + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let verbose = options.verbose
         let reporter = self.reporter
-        let (ledger, vidfile, build) = (self.ledger, store.vidfileKey, options.buildNumber)
-        let stepName = step.id.description
-        let meter = self.meter.child { usage in
-            // On record at once: a step that fails later has still spent this.
-            do { try ledger.append(Ledger.Entry(vidfile: vidfile, build: build, step: stepName, usage: usage)) } catch {
-                reporter.log("vidmake: cannot write the spend ledger: \(error)")
-            }
-        }
+        let meter = self.meter.recording(to: ledger, vidfile: store.vidfileKey, build: options.buildNumber, step: step.id,
+                                         log: { reporter.log($0) })
         return Job(step: step, inputs: inputs, folder: graph.project.folder, render: graph.project.render, workDir: dir, cancel: token,
                    log: { line in if verbose { reporter.log(line) } }, environment: environment, meter: meter, providers: table)
     }
@@ -302,22 +296,13 @@ public final class Runner: @unchecked Sendable {
         var attempts = Attempts(retries: options.retries, backoff: options.backoff, log: { reporter.log($0) })
         attempts.admitRetry = { [self] in admitRetry(pool) }
         do throws(ProducerError) {
-            let done = try attempts.run(job) { (job: Job) throws(ProducerError) -> ([ArtifactRef: String], [String: String], Double) in
-                guard let producer = ProducerRegistry.producer(for: job.provider, kind: step.kind) else {
-                    throw ProducerError("no producer for \(job.provider) (\(step.kind.rawValue))",
-                                        help: "this version of vidmake has no \(job.provider) \(step.kind.rawValue) producer; pick another provider")
-                }
-                CrashPoint.reach(.running)
-                var produced = try producer.run(job)
-                produced.cost = job.meter.total   // every paid call of this step, failed attempts and fallbacks included
-                let (outputs, side) = try StepCommit.commit(step, produced, to: store, fingerprint: fingerprint, inputHashes: inputHashes,
-                                                            seconds: Date().timeIntervalSince(clock), usage: job.meter.usage, madeBy: job.provider)
-                return (outputs, side, produced.cost)
+            let done = try attempts.run(job) { (job: Job) throws(ProducerError) in
+                try StepCommit.produce(job, to: store, fingerprint: fingerprint, inputHashes: inputHashes, since: clock)
             }
-            event = .finished(step.id, outputs: done.value.0, extras: done.value.1, seconds: Date().timeIntervalSince(clock),
-                              cost: done.value.2, attempts: done.attempts)
+            event = .finished(step.id, outputs: done.value.outputs, extras: done.value.extras, seconds: Date().timeIntervalSince(clock),
+                              cost: done.value.cost, attempts: done.attempts)
         } catch {
-            if error.budgetReached { event = .stopped(step.id, "not started: " + error.message.drop { $0 != ":" }.dropFirst(2)) }
+            if error.budgetReached { event = .stopped(step.id) }
             else { event = error.cancelled || job.cancel.isCancelled ? .cancelled(step.id) : .failed(step.id, error) }
         }
     }
@@ -327,13 +312,7 @@ public final class Runner: @unchecked Sendable {
         while true {
             let wait: Double? = cond.withLock {
                 if interrupted { return -1 }
-                guard var p = pools[pool], let pm = p.limit.perMinute else { return nil }
-                let now = Date().timeIntervalSince(started)
-                p.starts.removeAll { $0 <= now - Pool.window }
-                if p.starts.count >= pm { return p.starts[p.starts.count - pm] + Pool.window - now + 0.001 }
-                p.starts.append(now)
-                pools[pool] = p
-                return nil
+                return pools[pool]?.takeMinute(now: Date().timeIntervalSince(started))
             }
             guard let w = wait else { return true }
             if w < 0 { return false }
@@ -358,9 +337,9 @@ public final class Runner: @unchecked Sendable {
         case .cancelled(let id):
             release(id)
             finish(id, .cancelled)
-        case .stopped(let id, let why):
+        case .stopped(let id):
             release(id)
-            finish(id, .skipped(why))
+            finish(id, .skipped(budgetSpent))
         }
     }
 
@@ -417,6 +396,7 @@ public final class Runner: @unchecked Sendable {
     /// Money spent by this build's calls, failed attempts included.
     public var spent: Double { meter.total }
     public var budgetReached: Bool { meter.budgetReached }
+    private var budgetSpent: String { "not started: the budget of \(String(format: "$%.2f", options.budget ?? 0)) is spent" }
     public var statuses: [StepID: StepStatus] { cond.withLock { analysis.statuses } }
     public var dirtyReasons: [StepID: DirtyReason] { cond.withLock { reasons } }
 }

@@ -8,7 +8,7 @@ import RecipeParser
 public enum StepCommit {
     /// Moves the outputs into the store, then appends the record: the record is the commit point.
     public static func commit(_ step: Step, _ produced: Produced, to store: FileStateStore, fingerprint: String, inputHashes: [String: String], seconds: Double,
-                              usage: [Usage] = [], madeBy: ProviderRef? = nil) throws(ProducerError) -> ([ArtifactRef: String], [String: String]) {
+                              cost: Double = 0, usage: [Usage] = [], madeBy: ProviderRef? = nil) throws(ProducerError) -> ([ArtifactRef: String], [String: String]) {
         var hashes: [ArtifactRef: String] = [:]
         var record: [String: String] = [:]
         CrashPoint.reach(.beforeBlobs)
@@ -33,7 +33,7 @@ public enum StepCommit {
             do { record["#" + name] = try store.putBlob(data) } catch { throw ProducerError("cannot store \(name) of \(step.id): \(error)") }
         }
         let r = StepRecord(step: step.id, fingerprint: fingerprint, description: step.description, inputs: inputHashes,
-                           outputs: record, seconds: seconds, cost: produced.cost, usage: usage.isEmpty ? nil : usage,
+                           outputs: record, seconds: seconds, cost: cost, usage: usage.isEmpty ? nil : usage,
                            madeBy: madeBy.flatMap { $0.description == step.provider.description ? nil : $0.description })
         CrashPoint.reach(.beforeRecord)
         if ProcessInfo.processInfo.environment["VIDMAKE_CRASH_AT"]?.hasPrefix("torn:") == true {
@@ -44,6 +44,23 @@ public enum StepCommit {
         do { try store.append(r) } catch { throw ProducerError("cannot record \(step.id): \(error)") }
         CrashPoint.reach(.afterRecord)
         return (hashes, extras(of: r))
+    }
+
+    /// One try of a step: the producer of the job's provider runs, and what it made is committed
+    /// with every call the job paid for (failed tries and fallbacks included).
+    static func produce(_ job: Job, to store: FileStateStore, fingerprint: String, inputHashes: [String: String],
+                        since clock: Date) throws(ProducerError) -> (outputs: [ArtifactRef: String], extras: [String: String], cost: Double) {
+        let step = job.step
+        guard let producer = ProducerRegistry.producer(for: job.provider, kind: step.kind) else {
+            throw ProducerError("no producer for \(job.provider) (\(step.kind.rawValue))",
+                                help: "this version of vidmake has no \(job.provider) \(step.kind.rawValue) producer; pick another provider")
+        }
+        CrashPoint.reach(.running)
+        let produced = try producer.run(job)
+        let cost = job.meter.total
+        let (outputs, extras) = try commit(step, produced, to: store, fingerprint: fingerprint, inputHashes: inputHashes,
+                                           seconds: Date().timeIntervalSince(clock), cost: cost, usage: job.meter.usage, madeBy: job.provider)
+        return (outputs, extras, cost)
     }
 
     /// Side data of a record (`#words` → blob hash), by name.
@@ -77,6 +94,19 @@ public enum StepCommit {
             let why = String(cString: strerror(errno))
             unlink(tmp)
             throw StoreError.io("cannot write \(dest): \(why)")
+        }
+    }
+}
+
+extension Meter {
+    /// A job's meter under this one whose every charge also goes to the spend ledger at once:
+    /// a step that fails later has still spent it.
+    func recording(to ledger: Ledger, vidfile: String, build: Int?, step: StepID, log: @escaping @Sendable (String) -> Void) -> Meter {
+        let name = step.description
+        return child { usage in
+            do { try ledger.append(Ledger.Entry(vidfile: vidfile, build: build, step: name, usage: usage)) } catch {
+                log("vidmake: cannot write the spend ledger: \(error)")
+            }
         }
     }
 }

@@ -38,7 +38,7 @@ public struct ChatCompletions: Producer {
                                 "json_schema": ["name": Self.schemaName(job.step.id.producer), "strict": true, "schema": shape.schema]],
         ]
         // Only what the vidfile set: some models accept no temperature but the default.
-        if let t = job.options["temperature"] { body["temperature"] = Self.number(t) }
+        if let t = job.numberOption("temperature") { body["temperature"] = t }
         if case .int(let n)? = job.options["seed"] { body["seed"] = n }
         if case .int(let n)? = job.options["max_tokens"] {
             body[api.family == "openai" && job.environment["OPENAI_BASE_URL"] == nil ? "max_completion_tokens" : "max_tokens"] = n
@@ -85,8 +85,8 @@ public struct ChatCompletions: Producer {
     func answer(_ reply: [String: Any], _ api: RemoteAPI) throws(ProducerError) -> String {
         if let usage = reply["usage"] as? [String: Any] {
             var units: [String: Double] = [:]
-            if let p = Self.double(usage["prompt_tokens"]) { units["input_tokens"] = p }
-            if let c = Self.double(usage["completion_tokens"]) { units["output_tokens"] = c }
+            if let p = RemoteAPI.number(usage["prompt_tokens"]) { units["input_tokens"] = p }
+            if let c = RemoteAPI.number(usage["completion_tokens"]) { units["output_tokens"] = c }
             api.job.charge(units)
         } else {
             api.job.charge([:])
@@ -142,18 +142,5 @@ public struct ChatCompletions: Producer {
     static func schemaName(_ s: String) -> String {
         let n = String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") ? $0 : "_" }.prefix(64))
         return n.isEmpty ? "reply" : n
-    }
-
-    static func number(_ v: Value) -> Any {
-        switch v {
-        case .int(let n): return n
-        case .number(let d): return d
-        default: return v.description
-        }
-    }
-
-    static func double(_ v: Any?) -> Double? {
-        if let n = v as? NSNumber { return n.doubleValue }
-        return nil
     }
 }

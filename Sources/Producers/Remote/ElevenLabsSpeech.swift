@@ -27,10 +27,7 @@ public struct ElevenLabsSpeech: Producer {
 
     public func run(_ job: Job) throws(ProducerError) -> Produced {
         let out = try job.onlyOutput()
-        guard let text = try job.text("text")?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
-            throw ProducerError("\(job.step.id): the narration to speak is empty",
-                                help: "give the segment some narration (an override, or a script producer that writes it)")
-        }
+        let text = try job.narration()
         let voice = try Self.voiceID(option: job.textOption("voice_id"), input: try job.text("voice"))
         let body: [String: Any] = [
             "text": text,
@@ -48,7 +45,7 @@ public struct ElevenLabsSpeech: Producer {
         let (r, reply) = try api.postJSON(url, body, timeout: 120)
 
         let characters = r.headers["character-cost"].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } ?? Double(text.count)
-        let usage = job.charge(["characters": characters])
+        job.charge(["characters": characters])
         try job.cancel.check()
 
         let speech = try Self.parse(reply, from: job.provider.description)
@@ -60,7 +57,7 @@ public struct ElevenLabsSpeech: Producer {
         if let json = try SpeechWords.json(timing: "elevenlabs", words: WordAlignment.narrationWords(text, timedBy: speech.words)) {
             extras["words"] = json
         }
-        return Produced(files: [out.artifact: wav], cost: usage.cost, extras: extras)
+        return Produced(files: [out.artifact: wav], extras: extras)
     }
 
     /// The voice to speak with: the `voice_id` option, else the `voice` input when it looks like
@@ -91,7 +88,7 @@ public struct ElevenLabsSpeech: Producer {
     static func parse(_ reply: [String: Any], from provider: String) throws(ProducerError) -> Speech {
         func malformed(_ what: String) -> ProducerError { ProducerError("\(provider) sent \(what)", transient: true) }
         guard let b64 = reply["audio_base64"] as? String else { throw malformed("no audio (`audio_base64`)") }
-        guard var pcm = Data(base64Encoded: b64, options: .ignoreUnknownCharacters) else { throw malformed("audio that is not base64") }
+        guard var pcm = RemoteAPI.base64(b64) else { throw malformed("audio that is not base64") }
         if pcm.count % 2 == 1 { pcm.removeLast() }
         guard !pcm.isEmpty else { throw malformed("empty audio") }
         guard let alignment = reply["alignment"] as? [String: Any],
@@ -109,12 +106,7 @@ public struct ElevenLabsSpeech: Producer {
     /// A JSON array of numbers; nil when it is not one.
     static func numbers(_ any: Any?) -> [Double]? {
         guard let list = any as? [Any] else { return nil }
-        var out: [Double] = []
-        out.reserveCapacity(list.count)
-        for x in list {
-            guard let d = (x as? NSNumber)?.doubleValue else { return nil }
-            out.append(d)
-        }
-        return out
+        let out = list.compactMap(RemoteAPI.number)
+        return out.count == list.count ? out : nil
     }
 }

@@ -30,10 +30,10 @@ public struct OpenAIImage: Producer {
 
         var units = ["images": 1.0]
         if let usage = reply["usage"] as? [String: Any] {
-            if let n = OpenAITranscription.number(usage["input_tokens"]) { units["input_tokens"] = n }
-            if let n = OpenAITranscription.number(usage["output_tokens"]) { units["output_tokens"] = n }
+            if let n = RemoteAPI.number(usage["input_tokens"]) { units["input_tokens"] = n }
+            if let n = RemoteAPI.number(usage["output_tokens"]) { units["output_tokens"] = n }
         }
-        let usage = job.charge(units)
+        job.charge(units)
         try job.cancel.check()
 
         guard let first = (reply["data"] as? [[String: Any]])?.first else {
@@ -48,7 +48,7 @@ public struct OpenAIImage: Producer {
         } else {
             throw ProducerError("\(job.provider) sent an image with neither `b64_json` nor `url`", transient: true)
         }
-        return Produced(files: [out.artifact: try job.install(file, as: out.artifact, fallbackExtension: "png")], cost: usage.cost)
+        return Produced(files: [out.artifact: try job.install(file, as: out.artifact, fallbackExtension: "png")])
     }
 
     /// The request body for a model: size by the frame, the response format each family takes.

@@ -39,10 +39,7 @@ public struct OpenAISpeech: Producer {
     public func run(_ job: Job) throws(ProducerError) -> Produced {
         let out = try job.onlyOutput()
         let model = job.provider.model
-        guard let text = try job.text("text")?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
-            throw ProducerError("\(job.step.id): the narration to speak is empty",
-                                help: "give the segment some narration (an override, or a script producer that writes it)")
-        }
+        let text = try job.narration()
         let characters = text.unicodeScalars.count
         guard characters <= Self.maxCharacters else {
             throw ProducerError("\(job.step.id): the narration has \(characters) characters; OpenAI speech takes at most \(Self.maxCharacters)",
@@ -76,7 +73,7 @@ public struct OpenAISpeech: Producer {
         // The call is paid for whatever the audio turns out to be. ffprobe reads the streamed
         // WAV's length from its size.
         let seconds = try? Media.duration(reply, cancel: job.cancel)
-        var cost = job.charge(["characters": Double(characters), "audio_seconds": seconds ?? 0]).cost
+        job.charge(["characters": Double(characters), "audio_seconds": seconds ?? 0])
         try job.cancel.check()
 
         let wav = job.outputPath(out.artifact, ext: "wav")
@@ -86,8 +83,7 @@ public struct OpenAISpeech: Producer {
         var extras: [String: Data] = [:]
         if align != "off" {
             do {
-                let (transcript, usage) = try OpenAITranscription.transcribe(wav, model: align, prompt: text, language: try job.text("language"), job: job)
-                cost += usage.cost
+                let transcript = try OpenAITranscription.transcribe(wav, model: align, prompt: text, language: try job.text("language"), job: job)
                 let words = WordAlignment.narrationWords(text, timedBy: transcript.words)
                 if let json = try SpeechWords.json(timing: "whisper", words: words) { extras["words"] = json }
                 else { job.log("\(job.step.id): Whisper heard no words; the render will estimate their times") }
@@ -98,7 +94,7 @@ public struct OpenAISpeech: Producer {
                 throw e
             }
         }
-        return Produced(files: [out.artifact: wav], cost: cost, extras: extras)
+        return Produced(files: [out.artifact: wav], extras: extras)
     }
 
     /// The voice to ask for: the `voice` option as given (a built-in voice, or a custom voice's

@@ -35,17 +35,17 @@ public struct OpenAITranscription: Producer {
             throw ProducerError("\(job.step.id): there is no audio to align", help: "wire the speech to the step's `audio` input")
         }
         let narration = (try job.text("text"))?.trimmingCharacters(in: .whitespacesAndNewlines).nonEmpty
-        let (transcript, usage) = try Self.transcribe(audio, model: job.provider.model, prompt: narration,
+        let transcript = try Self.transcribe(audio, model: job.provider.model, prompt: narration,
                                                       language: try job.text("language"), job: job)
         let words = narration.map { WordAlignment.narrationWords($0, timedBy: transcript.words) } ?? Self.rounded(transcript.words)
         let json = try EspeakSpeech.json(EspeakSpeech.WordTimes(timing: "whisper", words: words))
         let path = try job.writeFile(json, to: job.outputPath(out.artifact, ext: "json"))
-        return Produced(files: [out.artifact: path], cost: usage.cost)
+        return Produced(files: [out.artifact: path])
     }
 
     /// Transcribes `audio` with word times and charges the call (to `openai/<model>`, whatever
     /// the job's own provider is). `prompt` is the text the audio should say.
-    static func transcribe(_ audio: String, model: String, prompt: String?, language: String?, job: Job) throws(ProducerError) -> (Transcript, Usage) {
+    static func transcribe(_ audio: String, model: String, prompt: String?, language: String?, job: Job) throws(ProducerError) -> Transcript {
         let provider = ProviderRef(family: "openai", model: model)
         let api = RemoteAPI(job, calling: provider)
         let file = try uploadable(audio, job: job)
@@ -68,8 +68,8 @@ public struct OpenAITranscription: Producer {
         }
         var seconds = transcript.billedSeconds ?? transcript.duration
         if seconds == nil { seconds = try? Media.duration(audio, cancel: job.cancel) }
-        let usage = job.charge(["audio_seconds": seconds ?? 0], provider: provider)
-        return (transcript, usage)
+        job.charge(["audio_seconds": seconds ?? 0], provider: provider)
+        return transcript
     }
 
     /// The words, duration and billed seconds of a `verbose_json` reply; nil when it has no
@@ -78,11 +78,11 @@ public struct OpenAITranscription: Producer {
         guard let list = o["words"] as? [[String: Any]] else { return nil }
         let words = list.compactMap { w -> TimedWord? in
             guard let text = (w["word"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty,
-                  let start = number(w["start"]), let end = number(w["end"]) else { return nil }
+                  let start = RemoteAPI.number(w["start"]), let end = RemoteAPI.number(w["end"]) else { return nil }
             return TimedWord(text: text, start: start, end: end)
         }
         let usage = o["usage"] as? [String: Any]
-        return Transcript(words: words, duration: number(o["duration"]), billedSeconds: number(usage?["seconds"]))
+        return Transcript(words: words, duration: RemoteAPI.number(o["duration"]), billedSeconds: RemoteAPI.number(usage?["seconds"]))
     }
 
     /// The ISO-639-1 code Whisper takes, from a language input such as `en`, `en-US`, `pt_BR`;
@@ -120,11 +120,5 @@ public struct OpenAITranscription: Producer {
     static func mimeType(_ ext: String) -> String {
         ["wav": "audio/wav", "mp3": "audio/mpeg", "flac": "audio/flac", "ogg": "audio/ogg", "m4a": "audio/mp4", "mp4": "audio/mp4"][ext]
             ?? "application/octet-stream"
-    }
-
-    /// A JSON number (an NSNumber from JSONSerialization) as a finite Double.
-    static func number(_ any: Any?) -> Double? {
-        guard let d = (any as? NSNumber)?.doubleValue, d.isFinite else { return nil }
-        return d
     }
 }

@@ -30,11 +30,6 @@ public struct ProviderEnvironment: Sendable, CustomStringConvertible {
         return v
     }
 
-    /// The key a provider family needs, if it needs one and it is set.
-    public func key(for family: String) -> String? {
-        ProviderCatalog.spec(family)?.keyVariable.flatMap { self[$0] }
-    }
-
     /// Whether a family can be called: it needs no key, or its key is set.
     public func hasKey(for family: String) -> Bool {
         guard let v = ProviderCatalog.spec(family)?.keyVariable else { return true }

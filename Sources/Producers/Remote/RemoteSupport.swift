@@ -25,6 +25,15 @@ extension Job {
         }
     }
 
+    /// The `text` input of a speech step, trimmed; a clear error when there is nothing to say.
+    func narration() throws(ProducerError) -> String {
+        guard let text = try text("text")?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+            throw ProducerError("\(step.id): the narration to speak is empty",
+                                help: "give the segment some narration (an override, or a script producer that writes it)")
+        }
+        return text
+    }
+
     /// The `prompt` input, with the `style` input after a comma when one is set; a clear error
     /// when there is no prompt.
     func promptWithStyle() throws(ProducerError) -> String {
@@ -85,19 +94,6 @@ extension String {
     var nonEmpty: String? { isEmpty ? nil : self }
 }
 
-extension CancelToken {
-    /// Sleeps for `seconds`, waking early (and throwing) when the job is cancelled.
-    func pause(_ seconds: Double) throws(ProducerError) {
-        let end = Date().addingTimeInterval(seconds)
-        while true {
-            try check()
-            let left = end.timeIntervalSinceNow
-            if left <= 0 { return }
-            Thread.sleep(forTimeInterval: min(left, 0.1))
-        }
-    }
-}
-
 extension RemoteAPI {
     /// Sends a request whose outcome does not matter (cancelling a prediction the user no longer
     /// wants): no budget check, not stopped by the job's cancellation (it usually runs because of
@@ -114,10 +110,19 @@ extension RemoteAPI {
         }
     }
 
+    /// Bytes of base64 text (standard alphabet, line breaks tolerated); nil when it does not decode.
+    static func base64(_ text: String) -> Data? { Data(base64Encoded: text, options: .ignoreUnknownCharacters) }
+
+    /// A JSON number (an NSNumber from JSONSerialization) as a finite Double.
+    static func number(_ any: Any?) -> Double? {
+        guard let d = (any as? NSNumber)?.doubleValue, d.isFinite else { return nil }
+        return d
+    }
+
     /// Bytes a reply carries as base64 (a standard alphabet, line breaks tolerated); a reply
     /// that does not decode is transient, like any malformed reply.
     func base64(_ text: String, what: String) throws(ProducerError) -> Data {
-        guard let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters), !data.isEmpty else {
+        guard let data = Self.base64(text), !data.isEmpty else {
             throw ProducerError("\(provider) sent \(what) that is not base64", transient: true)
         }
         return data

@@ -71,9 +71,9 @@ public struct ReplicateMedia: Producer {
             throw error
         }
         if out.type == .video { units["video_seconds"] = try? Media.duration(file, cancel: job.cancel) }
-        let usage = job.charge(units)
+        job.charge(units)
         let fallback = out.type == .video ? "mp4" : out.type == .audio ? "wav" : "png"
-        return Produced(files: [out.artifact: try job.install(file, as: out.artifact, fallbackExtension: fallback)], cost: usage.cost)
+        return Produced(files: [out.artifact: try job.install(file, as: out.artifact, fallbackExtension: fallback)])
     }
 
     // MARK: inputs

@@ -188,7 +188,7 @@ struct ReplicatePredictions {
         default: break
         }
         return Prediction(id: o["id"] as? String, status: status, outputs: files(o["output"]), error: error,
-                          predictTime: OpenAITranscription.number(metrics?["predict_time"]),
+                          predictTime: RemoteAPI.number(metrics?["predict_time"]),
                           getURL: urls?["get"] as? String, cancelURL: urls?["cancel"] as? String)
     }
 
@@ -214,7 +214,7 @@ struct ReplicatePredictions {
         guard uri.hasPrefix("data:"), let comma = uri.firstIndex(of: ",") else { return nil }
         let header = uri[uri.index(uri.startIndex, offsetBy: 5)..<comma]
         guard header.split(separator: ";").contains("base64") else { return nil }
-        return Data(base64Encoded: String(uri[uri.index(after: comma)...]), options: .ignoreUnknownCharacters)
+        return RemoteAPI.base64(String(uri[uri.index(after: comma)...]))
     }
 
     /// Whether two URLs have the same scheme, host and port.
