@@ -16,15 +16,17 @@ let package = Package(
         .target(name: "Planner", dependencies: ["RecipeParser", "CCrypto"], exclude: ["README.md"]),
         .target(name: "HTTP", dependencies: ["CCurl"], exclude: ["README.md"]),
         .target(name: "Producers", dependencies: ["Planner", "RecipeParser", "HTTP"], exclude: ["README.md"]),
-        .target(name: "Runner", dependencies: ["Producers", "Planner", "RecipeParser"], exclude: ["README.md"]),
+        .target(name: "BuildState", dependencies: ["Producers", "Planner", "RecipeParser"], exclude: ["README.md"]),
+        .target(name: "Runner", dependencies: ["BuildState", "Producers", "Planner", "RecipeParser"], exclude: ["README.md"]),
         .target(name: "Emitters", dependencies: ["Planner", "RecipeParser"], exclude: ["README.md"]),
-        .executableTarget(name: "vidmake", dependencies: ["RecipeParser", "Planner", "Producers", "Runner", "Emitters"], exclude: ["README.md"]),
+        .executableTarget(name: "vidmake", dependencies: ["RecipeParser", "Planner", "Producers", "BuildState", "Runner", "Emitters"], exclude: ["README.md"]),
 
         .testTarget(name: "RecipeParserTests", dependencies: ["RecipeParser"]),
-        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Emitters", "RecipeParser"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "BuildState", "Emitters", "RecipeParser"]),
         .testTarget(name: "ProducersTests", dependencies: ["Producers", "Planner", "RecipeParser"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "FakeProviders"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Producers", "Planner", "RecipeParser", "FakeProviders"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "BuildState", "Producers", "Planner", "RecipeParser", "FakeProviders"]),
+        .testTarget(name: "BuildStateTests", dependencies: ["BuildState", "Planner", "RecipeParser", "Producers"]),
 
         // A loopback stand-in for OpenAI, Replicate, ElevenLabs and Ollama that speaks their real
         // HTTP APIs, with fault injection, so tests can run the real HTTP client end to end.

@@ -90,7 +90,7 @@ public struct DirtyAnalysis: Sendable {
     /// Content hash of every artifact whose content is known now (sources and up-to-date outputs).
     public var known: [ArtifactRef: String] = [:]
 
-    public static func analyze(_ graph: BuildGraph, store: StateStore, hasher: FileHasher, forced: Set<StepID> = []) -> DirtyAnalysis {
+    public static func analyze(_ graph: BuildGraph, store: StateStore, hasher: FileHashing, forced: Set<StepID> = []) -> DirtyAnalysis {
         var a = DirtyAnalysis()
         let folder = graph.project.folder
         for (ref, source) in graph.sources {
@@ -105,7 +105,7 @@ public struct DirtyAnalysis: Sendable {
 
     /// An analysis that knows only the graph's sources; the runner evaluates each step as its
     /// inputs become known, so that a rebuilt input with unchanged content cuts off the work after it.
-    public static func start(_ graph: BuildGraph, hasher: FileHasher) -> DirtyAnalysis {
+    public static func start(_ graph: BuildGraph, hasher: FileHashing) -> DirtyAnalysis {
         var a = DirtyAnalysis()
         let folder = graph.project.folder
         for (ref, source) in graph.sources {
@@ -119,7 +119,7 @@ public struct DirtyAnalysis: Sendable {
 
     /// The status of a step whose producers have all finished: up to date (its outputs become
     /// known), or dirty and why.
-    public mutating func evaluate(_ step: Step, graph: BuildGraph, store: StateStore, hasher: FileHasher, forced: Set<StepID>) -> StepStatus {
+    public mutating func evaluate(_ step: Step, graph: BuildGraph, store: StateStore, hasher: FileHashing, forced: Set<StepID>) -> StepStatus {
         let s = status(of: step, graph: graph, store: store, hasher: hasher, forced: forced)
         statuses[step.id] = s
         return s
@@ -135,7 +135,7 @@ public struct DirtyAnalysis: Sendable {
         case pending(StepID)
     }
 
-    func inputHash(_ input: StepInput, graph: BuildGraph, hasher: FileHasher) -> InputHash {
+    func inputHash(_ input: StepInput, graph: BuildGraph, hasher: FileHashing) -> InputHash {
         switch input.source {
         case .value, .unset: return .none
         case .file(let path): return .hash(hasher.hash(graph.project.folder + "/" + path) ?? "missing")
@@ -149,7 +149,7 @@ public struct DirtyAnalysis: Sendable {
         }
     }
 
-    mutating func status(of step: Step, graph: BuildGraph, store: StateStore, hasher: FileHasher, forced: Set<StepID>) -> StepStatus {
+    mutating func status(of step: Step, graph: BuildGraph, store: StateStore, hasher: FileHashing, forced: Set<StepID>) -> StepStatus {
         var hashes: [String: String] = [:]
         var pending: DirtyReason?
         for i in step.inputs {
@@ -166,14 +166,13 @@ public struct DirtyAnalysis: Sendable {
         if let pending { return StepStatus(state: .dirty(pending), fingerprint: nil, inputHashes: hashes, record: nil) }
         let fp = step.fingerprint(inputHashes: hashes)
         let latest = store.latest(step.id)
-        if let r = store.record(fingerprint: fp) {
-            for o in step.outputs {
-                guard let h = r.outputs[step.relativeKey(o.artifact)], store.hasBlob(h) else {
-                    return StepStatus(state: .dirty(.outputMissing(o.artifact)), fingerprint: fp, inputHashes: hashes, record: r)
-                }
-            }
+        switch store.lookup(step, fingerprint: fp) {
+        case .done(let r):
             for o in step.outputs { known[o.artifact] = r.outputs[step.relativeKey(o.artifact)] }
             return StepStatus(state: .upToDate(reused: latest?.fingerprint != fp), fingerprint: fp, inputHashes: hashes, record: r)
+        case .outputMissing(let artifact, let r):
+            return StepStatus(state: .dirty(.outputMissing(artifact)), fingerprint: fp, inputHashes: hashes, record: r)
+        case .none: break
         }
         guard let last = latest else { return StepStatus(state: .dirty(.new), fingerprint: fp, inputHashes: hashes, record: nil) }
         for field in Set(step.description.keys).union(last.description.keys).sorted() where step.description[field] != last.description[field] {

@@ -39,14 +39,10 @@ public final class CancelToken: @unchecked Sendable {
         if isCancelled { throw ProducerError.cancelledError }
     }
 
-    /// Sleeps for `seconds`, waking early (and throwing) when cancelled.
-    public func pause(_ seconds: Double) throws(ProducerError) {
-        let end = Date().addingTimeInterval(seconds)
-        while true {
-            try check()
-            let left = end.timeIntervalSinceNow
-            if left <= 0 { return }
-            Thread.sleep(forTimeInterval: min(left, 0.05))
-        }
+    /// Sleeps for `seconds` on `clock`, waking early (and throwing) when cancelled.
+    public func pause(_ seconds: Double, clock: BuildClock = SystemClock()) throws(ProducerError) {
+        try check()
+        clock.sleep(seconds, cancel: self)
+        try check()
     }
 }

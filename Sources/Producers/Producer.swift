@@ -66,6 +66,8 @@ public struct Job: Sendable {
     public var providers: ProviderTable
     /// The provider this attempt calls: the step's own, or a fallback of it.
     public var provider: ProviderRef
+    /// Where waits take their time (polling a prediction, a retry's backoff).
+    public var clock: BuildClock = SystemClock()
 
     public init(step: Step, inputs: [String: JobInput], folder: String, render: RenderSettings, workDir: String,
                 cancel: CancelToken = CancelToken(), log: @escaping @Sendable (String) -> Void = { _ in },

@@ -1,4 +1,5 @@
 import Foundation
+import BuildState
 import Planner
 
 /// A provider's limits: how many calls at once, and how many per minute.
@@ -34,13 +35,8 @@ public struct PoolLimit: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A pool's state while running: calls in flight, and the start times of the last minute's
-/// calls. A call starts only if fewer than `perMinute` started in the 60 s before it, so no
-/// sliding minute ever sees more than the limit (a token bucket would let a burst through on top).
-/// The window is a little longer than a minute: the provider counts arrivals, and the first
-/// call of a window may have taken longer to arrive (a new connection, TLS) than the last.
+/// calls (the per-minute rule is `MinuteRule`, shared with the store's windows).
 struct Pool {
-    static let window = 60.5
-
     var limit: PoolLimit
     var running = 0
     var starts: [Double] = []
@@ -60,16 +56,9 @@ struct Pool {
     /// until it does. A retry takes only this: it already holds its concurrency slot.
     mutating func takeMinute(now: Double) -> Double? {
         guard let pm = limit.perMinute else { return nil }
-        if let wait = Self.minuteWait(&starts, limit: pm, now: now) { return wait }
+        if let wait = MinuteRule.wait(&starts, limit: pm, now: now) { return wait }
         starts.append(now)
         return nil
-    }
-
-    /// The per-minute rule over a list of start times (pruned here to the window): nil if a call
-    /// may start now, else the seconds until one may. Shared with `MinuteWindow`'s file.
-    static func minuteWait(_ starts: inout [Double], limit: Int, now: Double) -> Double? {
-        starts.removeAll { $0 <= now - window }
-        return starts.count >= limit ? starts[starts.count - limit] + window - now + 0.001 : nil
     }
 
     mutating func release() { running -= 1 }

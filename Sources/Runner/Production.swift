@@ -1,3 +1,4 @@
+import BuildState
 import Foundation
 import Planner
 import Producers
@@ -80,14 +81,10 @@ public struct Production {
         }
         let fingerprint = step.fingerprint(inputHashes: hashes)
 
-        if let r = store.record(fingerprint: fingerprint),
-           step.outputs.allSatisfy({ r.outputs[step.relativeKey($0.artifact)].map(store.hasBlob) ?? false }) {
+        if case .done(let r) = store.lookup(step, fingerprint: fingerprint) {
             let latest = store.latest(step.id)?.fingerprint == fingerprint
             if !latest {
-                do {
-                    try store.append(StepRecord(step: step.id, fingerprint: fingerprint, description: step.description,
-                                                inputs: hashes, outputs: r.outputs, seconds: 0, cost: 0))
-                } catch { throw ProducerError("cannot record \(step.id): \(error)") }
+                do { try store.use(fingerprint, for: step.id) } catch { throw ProducerError("cannot record \(step.id): \(error)") }
             }
             var hashesByRef: [ArtifactRef: String] = [:]
             for o in step.outputs { hashesByRef[o.artifact] = r.outputs[step.relativeKey(o.artifact)] }
@@ -123,7 +120,7 @@ public struct Production {
 
     /// An input artifact's file goes into the store (the producer reads blobs, as in process);
     /// its producing step's record supplies the side data it was made with.
-    private func ingest(_ ref: ArtifactRef, into store: FileStateStore, hasher: FileHasher) throws(ProducerError) -> (ArtifactFile, String) {
+    private func ingest(_ ref: ArtifactRef, into store: BuildStore, hasher: FileHasher) throws(ProducerError) -> (ArtifactFile, String) {
         let step = spec.step
         guard let file = spec.inputs[ref.description] else {
             throw ProducerError("\(step.id): the spec names no file for its input \(ref)", help: "regenerate the build file with vidmake emit")
@@ -145,13 +142,13 @@ public struct Production {
     }
 
     /// Copies each output's blob to its file unless the file already has that content.
-    private func materialize(_ outputs: [ArtifactRef: String], store: FileStateStore, hasher: FileHasher) throws(ProducerError) -> [String] {
+    private func materialize(_ outputs: [ArtifactRef: String], store: BuildStore, hasher: FileHasher) throws(ProducerError) -> [String] {
         var written: [String] = []
         for (ref, hash) in outputs.sorted(by: { $0.key < $1.key }) {
             guard let rel = spec.outputs[ref.description] else { continue }
             let dest = resolve(rel)
             if hasher.hash(dest) == hash { continue }
-            do { try StepCommit.install(blob: store.blobPath(hash), at: dest) } catch { throw ProducerError(error.description) }
+            do { try BlobFiles.install(blob: store.blobPath(hash), at: dest) } catch { throw ProducerError(error.description) }
             _ = hasher.hash(dest)   // known now, for the steps that read it
             written.append(rel)
         }

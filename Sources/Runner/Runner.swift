@@ -1,3 +1,4 @@
+import BuildState
 import Foundation
 import Planner
 import Producers
@@ -189,9 +190,8 @@ public final class Runner: @unchecked Sendable {
                 switch status.state {
                 case .upToDate(let reused):
                     if reused, let r = status.record {
-                        // The step's latest record becomes this one, so the next build finds it plainly up to date.
-                        try? store.append(StepRecord(step: step.id, fingerprint: r.fingerprint, description: step.description,
-                                                     inputs: status.inputHashes, outputs: r.outputs, seconds: 0, cost: 0))
+                        // This vidfile's step now uses that record, so the next build finds it plainly up to date.
+                        try? store.use(r.fingerprint, for: step.id)
                     }
                     if let r = status.record { extras[step.id] = StepCommit.extras(of: r) }
                     complete(step, outcome: reused ? .reused : .upToDate, outputs: status.record.map { outputs(of: step, $0) } ?? [:])

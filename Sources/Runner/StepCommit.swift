@@ -1,3 +1,4 @@
+import BuildState
 import Foundation
 import Planner
 import Producers
@@ -7,7 +8,7 @@ import RecipeParser
 /// for the in-process runner and `vidmake produce`.
 public enum StepCommit {
     /// Moves the outputs into the store, then appends the record: the record is the commit point.
-    public static func commit(_ step: Step, _ produced: Produced, to store: FileStateStore, fingerprint: String, inputHashes: [String: String], seconds: Double,
+    public static func commit(_ step: Step, _ produced: Produced, to store: BuildStore, fingerprint: String, inputHashes: [String: String], seconds: Double,
                               cost: Double = 0, usage: [Usage] = [], madeBy: ProviderRef? = nil) throws(ProducerError) -> ([ArtifactRef: String], [String: String]) {
         var hashes: [ArtifactRef: String] = [:]
         var record: [String: String] = [:]
@@ -39,7 +40,7 @@ public enum StepCommit {
         if ProcessInfo.processInfo.environment["VIDMAKE_CRASH_AT"]?.hasPrefix("torn:") == true {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            if let line = try? encoder.encode(r) { CrashPoint.tear(line, into: store.recordsPath) }
+            if let line = try? encoder.encode(r), let log = (store as? FileStateStore)?.recordsPath { CrashPoint.tear(line, into: log) }
         }
         do { try store.append(r) } catch { throw ProducerError("cannot record \(step.id): \(error)") }
         CrashPoint.reach(.afterRecord)
@@ -48,7 +49,7 @@ public enum StepCommit {
 
     /// One try of a step: the producer of the job's provider runs, and what it made is committed
     /// with every call the job paid for (failed tries and fallbacks included).
-    static func produce(_ job: Job, to store: FileStateStore, fingerprint: String, inputHashes: [String: String],
+    static func produce(_ job: Job, to store: BuildStore, fingerprint: String, inputHashes: [String: String],
                         since clock: Date) throws(ProducerError) -> (outputs: [ArtifactRef: String], extras: [String: String], cost: Double) {
         let step = job.step
         guard let producer = ProducerRegistry.producer(for: job.provider, kind: step.kind) else {
@@ -75,26 +76,6 @@ public enum StepCommit {
     public static func retryDelay(_ e: ProducerError, step: StepID, attempt: Int, of tries: Int, backoff: Double) -> (seconds: Double, message: String) {
         let delay = e.retryAfter ?? backoff * pow(2, Double(attempt - 1)) * Double.random(in: 0.75...1.25)
         return (delay, "\(step): \(e.message); retrying in \(String(format: "%.1f", delay)) s (attempt \(attempt + 1) of \(tries))")
-    }
-
-    /// Copies a blob to `dest` through a temp file and a rename (a reader sees the old file or
-    /// the new one), writable by its owner unlike the blob.
-    public static func install(blob: String, at dest: String) throws(StoreError) {
-        let tmp = dest + ".vidmake-tmp-\(getpid())"
-        do {
-            try FileManager.default.createDirectory(atPath: (dest as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            unlink(tmp)
-            try FileManager.default.copyItem(atPath: blob, toPath: tmp)
-        } catch {
-            unlink(tmp)
-            throw StoreError.io("cannot write \(dest): \(error.localizedDescription)")
-        }
-        chmod(tmp, 0o644)
-        guard rename(tmp, dest) == 0 else {
-            let why = String(cString: strerror(errno))
-            unlink(tmp)
-            throw StoreError.io("cannot write \(dest): \(why)")
-        }
     }
 }
 

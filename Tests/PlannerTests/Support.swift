@@ -1,3 +1,4 @@
+import BuildState
 import Foundation
 @testable import Planner
 import RecipeParser

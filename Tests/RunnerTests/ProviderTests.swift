@@ -1,4 +1,5 @@
 import FakeProviders
+import BuildState
 import Foundation
 import Testing
 

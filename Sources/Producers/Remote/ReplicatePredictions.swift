@@ -95,7 +95,7 @@ struct ReplicatePredictions {
         var interval = 0.5
         var failures = 0
         while !p.isTerminal {
-            try job.cancel.pause(interval)
+            try job.cancel.pause(interval, clock: job.clock)
             guard Date() < deadline else {
                 throw ProducerError("\(api.provider): the prediction did not finish within \(Int(Self.deadline / 60)) minutes", transient: true)
             }

@@ -1,3 +1,4 @@
+import BuildState
 import Foundation
 import Planner
 import Producers

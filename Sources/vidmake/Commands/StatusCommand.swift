@@ -1,3 +1,4 @@
+import BuildState
 import Foundation
 import Planner
 import RecipeParser
@@ -212,9 +213,9 @@ enum CleanCommand {
         listed). The state store keeps every result, so the next build puts the files back
         without running a step.
 
-        With --cache, also forgets this vidfile's step records and deletes the stored blobs
-        no other vidfile sharing the store refers to: the next build runs (and pays for)
-        everything again.
+        With --cache, also forgets the step records this vidfile made or uses that no other
+        vidfile sharing the store uses, and deletes the stored blobs no remaining record
+        refers to: the next build runs (and pays for) those steps again.
 
         Options:
           --cache         Also remove this vidfile's records and unshared blobs
@@ -238,21 +239,13 @@ enum CleanCommand {
         Output.out("removed \(removed) file\(removed == 1 ? "" : "s") from \(session.tree.relativeRoot)")
         for k in kept { Output.out("kept \(session.tree.relativeRoot)/\(k): you edited it (delete it yourself to drop the edit)") }
         if cl.flags.contains("--cache") {
-            let store = session.store
-            let keep = store.referencedBlobs(exceptRecordsAt: store.recordsPath)
-            var freed = 0
-            var bytes: Int64 = 0
-            let cas = store.root + "/cas/sha256"
-            for sub in (try? FileManager.default.contentsOfDirectory(atPath: cas)) ?? [] {
-                for name in (try? FileManager.default.contentsOfDirectory(atPath: cas + "/" + sub)) ?? [] where !keep.contains(name) {
-                    let p = cas + "/" + sub + "/" + name
-                    bytes += (try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int64) ?? 0
-                    if unlink(p) == 0 { freed += 1 }
-                }
-                rmdir(cas + "/" + sub)
+            let freed: Int
+            let bytes: Int64
+            do { (freed, bytes) = try session.store.forgetVidfile() } catch {
+                Output.err("vidmake clean: \(error)")
+                return ExitCode.failure
             }
-            unlink(store.recordsPath)
-            Output.out("removed \(freed) stored blob\(freed == 1 ? "" : "s") (\(ByteCountFormatter.string(fromByteCount: bytes, countStyle: .file))) and the step records of \(session.graph.project.vidfile)")
+            Output.out("removed \(freed) stored blob\(freed == 1 ? "" : "s") (\(ByteCountFormatter.string(fromByteCount: bytes, countStyle: .file))) and the step records only \(session.graph.project.vidfile) used")
         }
         session.hasher.save()
         return ExitCode.ok

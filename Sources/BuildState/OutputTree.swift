@@ -57,7 +57,7 @@ public struct OutputTree {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         try FileManager.default.createDirectory(atPath: (manifestPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try atomicWrite(try encoder.encode(m), to: manifestPath)
+        try BlobFiles.write(try encoder.encode(m), to: manifestPath)
     }
 
     /// Files whose content is no longer what vidmake wrote there.
@@ -129,7 +129,7 @@ public struct OutputTree {
                 report.kept.append(path)   // a file vidmake never wrote: not ours to replace
                 continue
             }
-            try StepCommit.install(blob: store.blobPath(e.hash), at: full)
+            try BlobFiles.install(blob: store.blobPath(e.hash), at: full)
             _ = hasher.hash(full)
             manifest.files[path] = e
             report.written += 1
@@ -156,7 +156,7 @@ public struct OutputTree {
             if now != old.hash { report.kept.append(path); return }
         }
         try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try atomicWrite(data, to: full)
+        try BlobFiles.write(data, to: full)
         _ = hasher.hash(full)
         manifest.files[path] = Entry(artifact: manifest.files[path]?.artifact ?? path, hash: hash, view: true)
         report.written += 1
@@ -205,9 +205,3 @@ public struct OutputTree {
     }
 }
 
-/// Temp file + rename: a reader sees the old file or the new one, never half of one.
-func atomicWrite(_ data: Data, to path: String) throws {
-    let tmp = path + ".tmp-\(getpid())"
-    guard FileManager.default.createFile(atPath: tmp, contents: data) else { throw StoreError.io("cannot write \(tmp)") }
-    guard rename(tmp, path) == 0 else { unlink(tmp); throw StoreError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
-}

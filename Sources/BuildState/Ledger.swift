@@ -1,24 +1,5 @@
 import Foundation
-
-/// One paid call: what a provider reported using (tokens, characters, images, seconds) and
-/// what that costs at list price.
-public struct Usage: Sendable, Codable, Hashable {
-    /// `openai/gpt-4o-mini`: the provider and model that served the call.
-    public var provider: String
-    /// By unit: `input_tokens`, `output_tokens`, `characters`, `images`, `audio_seconds`, `predict_seconds`, `outputs`, `video_seconds`.
-    public var units: [String: Double]
-    /// US dollars.
-    public var cost: Double
-    /// No unit price is known for this model: `cost` is the provider table's per-call estimate.
-    public var estimated: Bool
-
-    public init(provider: String, units: [String: Double], cost: Double, estimated: Bool = false) {
-        self.provider = provider
-        self.units = units
-        self.cost = cost
-        self.estimated = estimated
-    }
-}
+import Planner
 
 /// The spend ledger: every paid call, appended the moment it is charged (money spent by a
 /// step that later fails, or by a build that is killed, is on record too). One JSON line per
@@ -83,5 +64,33 @@ public enum AppendLog {
         }
         let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == line.count else { throw StoreError.io("short write to \(path)") }
+    }
+}
+
+extension AppendLog {
+    /// Rewrites a log in place under its lock (truncate, then one write), so that appenders
+    /// waiting on the lock append to the same file afterwards.
+    public static func rewrite(_ path: String, _ transform: (Data) throws -> Data) throws {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return }
+            throw StoreError.io("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw StoreError.io("cannot lock \(path): \(String(cString: strerror(errno)))") }
+        }
+        defer { flock(fd, LOCK_UN) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            data.append(buffer, count: n)
+        }
+        let out = try transform(data)
+        guard ftruncate(fd, 0) == 0 else { throw StoreError.io("cannot rewrite \(path): \(String(cString: strerror(errno)))") }
+        let written = out.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        guard written == out.count else { throw StoreError.io("short write to \(path)") }
     }
 }

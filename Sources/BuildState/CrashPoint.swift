@@ -5,7 +5,7 @@ import Foundation
 /// exact instants (after n steps, between a step's blobs and its record, halfway through writing
 /// a record) and check that the next build finishes the job without redoing finished work.
 /// Unset — always, outside tests — it costs one environment lookup per process.
-enum CrashPoint: String {
+public enum CrashPoint: String, Sendable {
     /// A producer is running (the kill comes 50 ms after it starts, mid-work).
     case running = "run"
     /// Half of its record line is written (a torn write).
@@ -32,7 +32,7 @@ enum CrashPoint: String {
         func bump(_ p: CrashPoint) -> Int { lock.withLock { counts[p, default: 0] += 1; return counts[p]! } }
     }
 
-    static func reach(_ point: CrashPoint) {
+    public static func reach(_ point: CrashPoint) {
         guard let (p, n) = target, p == point else { return }
         guard counter.bump(point) == n else { return }
         if point == .running {
@@ -43,7 +43,7 @@ enum CrashPoint: String {
     }
 
     /// At `torn:n`, appends the first half of the line to the log and dies there.
-    static func tear(_ line: Data, into path: String) {
+    public static func tear(_ line: Data, into path: String) {
         guard let (p, n) = target, p == .tornRecord, counter.bump(.tornRecord) == n else { return }
         if let h = FileHandle(forWritingAtPath: path) ?? (FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil) {
             h.seekToEndOfFile()
