@@ -11,7 +11,7 @@ import RecipeParser
 /// differs from it was edited by a person: the next build uses it in place of the artifact (like
 /// an override in the vidfile) and never writes over it. Deleting the file drops the edit; the
 /// next build puts the generated content back, from the store, at no cost.
-public struct OutputTree {
+public struct OutputTree: Sendable {
     /// Absolute path of `out/<name>`.
     public let root: String
     /// `out/<name>` relative to the project folder.
@@ -99,8 +99,15 @@ public struct OutputTree {
 
     /// Brings the tree up to date with the artifacts known now: writes what changed (temp file +
     /// rename), leaves edited files alone, removes files of artifacts that no longer exist.
-    public func materialize(_ graph: BuildGraph, known: [ArtifactRef: String], store: FileStateStore, hasher: FileHasher) throws -> Report {
+    ///
+    /// `edits` are the files that stood in for their artifacts in this build. They are left as
+    /// they are *and so is what the manifest remembers of them*: the manifest keeps the hash
+    /// vidmake wrote, so the file stays an edit on every later build until the person deletes it,
+    /// adopts it into the project, or discards it.
+    public func materialize(_ graph: BuildGraph, known: [ArtifactRef: String], store: BuildStore, hasher: FileHasher,
+                            edits: [Edit] = []) throws -> Report {
         var manifest = loadManifest()
+        let inForce = Set(edits.map(\.path))
         var report = Report()
         let names = ArtifactNames.readable(graph)
         let recipe = graph.project.recipe
@@ -121,6 +128,7 @@ public struct OutputTree {
         }
         for (path, e) in wanted.sorted(by: { $0.key < $1.key }) where e.view != true {
             let full = root + "/" + path
+            if inForce.contains(path) { report.kept.append(path); continue }
             if let old = manifest.files[path], FileManager.default.fileExists(atPath: full) {
                 let now = hasher.hash(full)
                 if now == e.hash { manifest.files[path] = e; continue }
@@ -135,7 +143,7 @@ public struct OutputTree {
             report.written += 1
         }
         // Files of artifacts that are gone (a shorter video, a renamed producer), unless edited.
-        for (path, e) in manifest.files where wanted[path] == nil {
+        for (path, e) in manifest.files where wanted[path] == nil && !inForce.contains(path) {
             let full = root + "/" + path
             if FileManager.default.fileExists(atPath: full), let h = hasher.hash(full), h != e.hash { report.kept.append(path); continue }
             unlink(full)
@@ -163,7 +171,7 @@ public struct OutputTree {
     }
 
     /// `{"title": …, "summary": …, "segments": [{"narration": …, "image_prompt": [...]}]}`.
-    func scriptView(_ refs: [ArtifactRef], known: [ArtifactRef: String], store: FileStateStore) -> Data? {
+    func scriptView(_ refs: [ArtifactRef], known: [ArtifactRef: String], store: BuildStore) -> Data? {
         var top: [String: JSON] = [:]
         var parts: [Int: [String: JSON]] = [:]
         for ref in refs.sorted() {
@@ -205,3 +213,87 @@ public struct OutputTree {
     }
 }
 
+
+// MARK: - Adopting and discarding edits
+
+extension OutputTree {
+    /// An edit copied into the project, with the vidfile lines that make it an override.
+    public struct Adoption: Sendable {
+        /// The files copied, relative to the project folder, in the row's order.
+        public var copied: [String]
+        /// The segment the override goes under, or nil for `artifacts:`.
+        public var segment: Int?
+        /// The override line, `narration: { file: "…" }`.
+        public var line: String
+    }
+
+    /// Copies an edited file into the project (`<name>.edits/<path>` beside the vidfile) and
+    /// says which override to add. A file of a row (`image-1.png` of `image[2][…]`) brings the
+    /// row's other files along, as they are now, since an override gives the whole row.
+    /// An existing file at the destination is never overwritten.
+    public func adopt(_ edit: Edit, folder: String, name: String) throws -> Adoption {
+        let manifest = loadManifest()
+        var paths = [edit.path]
+        if edit.artifact.index.count == 2 {
+            let row = manifest.files.compactMap { (path, e) -> (ArtifactRef, String)? in
+                guard let r = ArtifactRef.parse(e.artifact), r.name == edit.artifact.name, r.index.first == edit.artifact.index.first,
+                      r.index.count == 2 else { return nil }
+                return (r, path)
+            }.sorted { $0.0 < $1.0 }.map(\.1)
+            if !row.isEmpty { paths = row }
+        }
+        var copied: [String] = []
+        for path in paths {
+            let from = root + "/" + path
+            let rel = name + ".edits/" + path
+            let to = folder + "/" + rel
+            if FileManager.default.fileExists(atPath: to) {
+                guard SHA256.hex(fileAt: to) == SHA256.hex(fileAt: from) else {
+                    throw StoreError.io("\(rel) exists and differs from \(relativeRoot)/\(path); move it away first (vidmake never writes over a file of yours)")
+                }
+            } else {
+                try FileManager.default.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                do { try FileManager.default.copyItem(atPath: from, toPath: to) } catch {
+                    throw StoreError.io("cannot copy \(relativeRoot)/\(path) to \(rel): \(error.localizedDescription)")
+                }
+            }
+            copied.append(rel)
+        }
+        let files = copied.map { "{ file: " + JSON.quote($0) + " }" }
+        let a = edit.artifact
+        let line = "\(a.name): " + (a.index.count == 2 ? "[\(files.joined(separator: ", "))]" : files[0])
+        return Adoption(copied: copied, segment: a.index.first, line: line)
+    }
+
+    /// The vidfile lines for several adoptions: one `artifacts:` and one `segments:` block.
+    public static func overrideYAML(_ adoptions: [Adoption]) -> String {
+        var out = ""
+        let whole = adoptions.filter { $0.segment == nil }
+        if !whole.isEmpty { out += "artifacts:\n" + whole.map { "  \($0.line)\n" }.joined() }
+        let bySegment = Dictionary(grouping: adoptions.filter { $0.segment != nil }, by: { $0.segment! })
+        if !bySegment.isEmpty {
+            out += "segments:\n"
+            for n in bySegment.keys.sorted() { out += "  \(n):\n" + bySegment[n]!.map { "    \($0.line)\n" }.joined() }
+        }
+        return out
+    }
+
+    /// Drops an edit: the person's file is moved to `discarded/` in the store (never deleted),
+    /// and the generated content is put back when the store has it. Returns where the file went.
+    public func discard(_ edit: Edit, store: BuildStore, stateRoot: String, hasher: FileHasher) throws -> String {
+        let full = root + "/" + edit.path
+        let base = stateRoot + "/discarded/" + relativeRoot.replacingOccurrences(of: "/", with: "_") + "/" + edit.path
+        var dest = base
+        var n = 1
+        while FileManager.default.fileExists(atPath: dest) { n += 1; dest = base + ".\(n)" }
+        try FileManager.default.createDirectory(atPath: (dest as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        guard rename(full, dest) == 0 else {
+            throw StoreError.io("cannot move \(relativeRoot)/\(edit.path) to \(dest): \(String(cString: strerror(errno)))")
+        }
+        if let e = loadManifest().files[edit.path], store.hasBlob(e.hash) {
+            try BlobFiles.install(blob: store.blobPath(e.hash), at: full)
+            _ = hasher.hash(full)
+        }
+        return dest
+    }
+}

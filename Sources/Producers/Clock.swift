@@ -8,6 +8,8 @@ public protocol BuildClock: Sendable {
     func now() -> Double
     /// Waits until `deadline` (seconds since 1970) or until `cancel` is cancelled, whichever is first.
     func sleep(until deadline: Double, cancel: CancelToken?)
+    /// Waits on `condition` (locked by the caller) until it is signalled or `deadline` passes.
+    func wait(on condition: NSCondition, until deadline: Double)
 }
 
 extension BuildClock {
@@ -29,6 +31,9 @@ public struct SystemClock: BuildClock {
             Thread.sleep(forTimeInterval: min(left, 0.05))
         }
     }
+    public func wait(on condition: NSCondition, until deadline: Double) {
+        _ = condition.wait(until: Date(timeIntervalSince1970: deadline))
+    }
 }
 
 /// A clock for tests: time stands still until something sleeps, and a sleep moves it to the
@@ -44,6 +49,12 @@ public final class ManualClock: BuildClock, @unchecked Sendable {
 
     public func sleep(until deadline: Double, cancel: CancelToken?) {
         lock.withLock { time = max(time, deadline) }
+    }
+
+    /// Time moves to the deadline at once; the condition is given a moment for what is under way.
+    public func wait(on condition: NSCondition, until deadline: Double) {
+        lock.withLock { time = max(time, deadline) }
+        _ = condition.wait(until: Date().addingTimeInterval(0.001))
     }
 
     /// Moves time on by `seconds`.

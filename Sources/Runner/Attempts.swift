@@ -12,6 +12,8 @@ import RecipeParser
 struct Attempts {
     var retries: Int
     var backoff: Double
+    /// Where the waits between tries take their time.
+    var clock: BuildClock = SystemClock()
     var log: @Sendable (String) -> Void
     /// Called before each retry (a retry is another call: it waits for the pool's per-minute
     /// limit); false gives up, as after an interrupt.
@@ -64,7 +66,7 @@ struct Attempts {
                     if e.transient && tries <= retries {
                         let (delay, message) = StepCommit.retryDelay(e, step: step.id, attempt: tries, of: retries + 1, backoff: backoff)
                         log(message)
-                        try job.cancel.pause(delay)
+                        try job.cancel.pause(delay, clock: clock)
                         if !admitRetry() { throw ProducerError.cancelledError }
                         continue
                     }

@@ -28,6 +28,8 @@ public struct RunOptions: Sendable {
     public var budget: Double?
     /// The revision this build will be, for the spend ledger.
     public var buildNumber: Int?
+    /// Where pools, retries and per-minute windows take their time (a test injects a `ManualClock`).
+    public var clock: BuildClock = SystemClock()
 
     public init() {}
 }
@@ -89,7 +91,8 @@ public final class Runner: @unchecked Sendable {
     private var failedAny = false
     private var total = 0
     private var done = 0
-    private let started = Date()
+    private let started: Double
+    private let clock: BuildClock
 
     enum Event {
         case finished(StepID, outputs: [ArtifactRef: String], extras: [String: String], seconds: Double, cost: Double, attempts: Int)
@@ -113,6 +116,8 @@ public final class Runner: @unchecked Sendable {
         self.tmpRoot = store.root + "/tmp"
         self.analysis = DirtyAnalysis.start(graph, hasher: hasher)
         self.cpu = Pool(limit: PoolLimit(concurrency: max(1, options.jobs)))
+        self.clock = options.clock
+        self.started = options.clock.now()
     }
 
     /// The content of every artifact known now (sources, up-to-date and finished outputs).
@@ -155,7 +160,7 @@ public final class Runner: @unchecked Sendable {
             }
             let stopping = interrupted || (failedAny && !options.keepGoing) || meter.budgetReached
             if running.isEmpty && events.isEmpty && (stopping || (ready.isEmpty && queued.isEmpty)) { break }
-            let now = Date().timeIntervalSince(started)
+            let now = clock.now() - started
             if now - lastTick >= 0.5 {
                 lastTick = now
                 let r = running.keys.sorted().compactMap(graph.step)
@@ -165,8 +170,13 @@ public final class Runner: @unchecked Sendable {
                 cond.lock()
                 continue
             }
-            let wait = min(wake ?? 0.5, 0.5)
-            _ = cond.wait(until: Date().addingTimeInterval(max(0.01, wait)))
+            if let wake {
+                // A pool waits for its minute: on the build's clock.
+                clock.wait(on: cond, until: clock.now() + max(0.01, min(wake, 0.5)))
+            } else {
+                // Waiting for a running step to finish.
+                _ = cond.wait(until: Date().addingTimeInterval(0.5))
+            }
         }
         // Whatever never got to run says why.
         for s in graph.steps where scope.contains(s.id) && outcomes[s.id] == nil {
@@ -221,7 +231,7 @@ public final class Runner: @unchecked Sendable {
     /// for a pool waiting on its per-minute limit.
     private func launch() -> Double? {
         var wake: Double?
-        let now = Date().timeIntervalSince(started)
+        let now = clock.now() - started
         for i in queued.keys.sorted() {
             let step = graph.steps[i]
             let name = ProviderTable.pool(step.provider)
@@ -276,8 +286,10 @@ public final class Runner: @unchecked Sendable {
         let reporter = self.reporter
         let meter = self.meter.recording(to: ledger, vidfile: store.vidfileKey, build: options.buildNumber, step: step.id,
                                          log: { reporter.log($0) })
-        return Job(step: step, inputs: inputs, folder: graph.project.folder, render: graph.project.render, workDir: dir, cancel: token,
-                   log: { line in if verbose { reporter.log(line) } }, environment: environment, meter: meter, providers: table)
+        var job = Job(step: step, inputs: inputs, folder: graph.project.folder, render: graph.project.render, workDir: dir, cancel: token,
+                      log: { line in if verbose { reporter.log(line) } }, environment: environment, meter: meter, providers: table)
+        job.clock = clock
+        return job
     }
 
     /// On a worker thread: run the producer (retrying transient failures, then the fallbacks),
@@ -293,7 +305,7 @@ public final class Runner: @unchecked Sendable {
             }
         }
         let reporter = self.reporter
-        var attempts = Attempts(retries: options.retries, backoff: options.backoff, log: { reporter.log($0) })
+        var attempts = Attempts(retries: options.retries, backoff: options.backoff, clock: self.clock, log: { reporter.log($0) })
         attempts.admitRetry = { [self] in admitRetry(pool) }
         do throws(ProducerError) {
             let done = try attempts.run(job) { (job: Job) throws(ProducerError) in
@@ -312,11 +324,11 @@ public final class Runner: @unchecked Sendable {
         while true {
             let wait: Double? = cond.withLock {
                 if interrupted { return -1 }
-                return pools[pool]?.takeMinute(now: Date().timeIntervalSince(started))
+                return pools[pool]?.takeMinute(now: clock.now() - started)
             }
             guard let w = wait else { return true }
             if w < 0 { return false }
-            Thread.sleep(forTimeInterval: min(w, 0.5))
+            clock.sleep(min(w, 0.5))
         }
     }
 

@@ -26,6 +26,8 @@ enum CommandLineInterface {
         StatusCommand.command,
         LogCommand.command,
         CleanCommand.command,
+        EditsCommand.adopt,
+        EditsCommand.discard,
         EmitCommand.command,
         ProduceCommand.command,
         PlanCommand.command,

@@ -49,7 +49,7 @@ struct Session {
 
     /// Parses the shared options, the command's own `flags`, and exactly `words` positional words;
     /// `missing` and `wrong` are the usage errors for none and for the wrong number.
-    static func parse(_ args: inout Arguments, flags: Set<String> = [], words count: Int, missing: String, wrong: String) throws(UsageError) -> CommandLine {
+    static func parse(_ args: inout Arguments, flags: Set<String> = [], words count: Int, orMore: Bool = false, missing: String, wrong: String) throws(UsageError) -> CommandLine {
         var c = CommandLine()
         while let a = args.next() {
             if try parseCommon(a, &args, into: &c.options) { continue }
@@ -57,7 +57,7 @@ struct Session {
             if a.hasPrefix("-") { throw UsageError(message: "unknown option '\(a)'") }
             c.words.append(a)
         }
-        guard c.words.count == count else { throw UsageError(message: c.words.isEmpty ? missing : wrong) }
+        guard c.words.count == count || (orMore && c.words.count > count) else { throw UsageError(message: c.words.isEmpty ? missing : wrong) }
         return c
     }
 
@@ -109,6 +109,12 @@ struct Session {
             if e.isView {
                 ignored.append((e, "a view of the script's fields; edit the field's own file (e.g. segments/01/narration.txt) instead"))
             } else if let src = graph.sources[e.artifact], graph.producerOf[e.artifact] == nil {
+                // An adopted edit: once the vidfile supplies the same content, the file is vidmake's again.
+                let supplied: String? = switch src.content {
+                case .text(let t): SHA256.hex(t)
+                case .file(let p): hasher.hash(project.folder + "/" + p)
+                }
+                if supplied == hasher.hash(tree.root + "/" + e.path) { continue }
                 let origin = project.overrides.first { ArtifactRef($0.artifact, $0.index) == src.artifact }
                 ignored.append((e, "\(project.vidfile)\(origin.map { ":\($0.span.start.line)" } ?? "") supplies \(e.artifact); edit it there"))
             } else if graph.producerOf[e.artifact] != nil {

@@ -15,6 +15,8 @@ final class Dispatcher: HTTPHandler, @unchecked Sendable {
     private var stats = Stats()
     private var inFlight: [String: Int] = [:]
     private var latency: [Route: Double] = [:]
+    /// Where arrival times come from: the real time, or a test's injected clock.
+    var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
     init(keys: FakeProviders.Keys, port: UInt16) throws {
         server = try HTTPServer(port: port)
@@ -64,7 +66,7 @@ final class Dispatcher: HTTPHandler, @unchecked Sendable {
         lock.withLock {
             inFlight[family, default: 0] += 1
             stats.maxInFlight[family] = max(stats.maxInFlight[family] ?? 0, inFlight[family]!)
-            stats.starts[family, default: []].append(Date().timeIntervalSince1970)
+            stats.starts[family, default: []].append(now())
         }
         defer { lock.withLock { inFlight[family, default: 0] -= 1 } }
 

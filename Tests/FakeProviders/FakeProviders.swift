@@ -109,6 +109,13 @@ public final class FakeProviders: Sendable {
         set { dispatcher.replicateState.runSeconds = newValue }
     }
 
+    /// Where the arrival times in `stats().starts` come from (default: the real time). A test
+    /// that builds with an injected clock stamps arrivals with the same clock, so its windows are exact.
+    public var clock: @Sendable () -> Double {
+        get { dispatcher.now }
+        set { dispatcher.now = newValue }
+    }
+
     /// Threads the server is running (accept and connections); 0 once `stop()` has returned.
     var liveThreads: Int { dispatcher.server.liveThreads }
 }

@@ -11,7 +11,7 @@ public struct Stats: Sendable, Codable, Equatable {
     /// By provider family (`"openai"`, `"replicate"`, `"elevenlabs"`, `"ollama"`): the most requests
     /// being served at once, from the parsed head to the last byte of the response.
     public var maxInFlight: [String: Int] = [:]
-    /// By provider family: arrival times (`Date().timeIntervalSince1970`) of requests, in order.
+    /// By provider family: arrival times (seconds since 1970 on the server's `clock`) of requests, in order.
     public var starts: [String: [Double]] = [:]
     /// Requests answered 401 because of a missing or wrong key.
     public var unauthorized = 0

@@ -197,7 +197,7 @@ struct ProviderFaultTests {
         let made = s.records().count
         #expect(made >= 3)
         // The record says who made it; a second build finds it up to date and pays nothing.
-        let path = s.dir + "/.vidmake/records/sky.vid.yaml.jsonl"
+        let path = s.dir + "/.vidmake/records.jsonl"
         #expect(try String(contentsOfFile: path, encoding: .utf8).contains("\"madeBy\":\"openai/gpt-image-1\""))
         let again = try Self.build(s, server, targets: ["image"])
         #expect(again.status == 0)

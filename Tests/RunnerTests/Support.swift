@@ -81,13 +81,19 @@ final class Scratch {
         ((try lastRevision()["executed"] as? [[String: Any]]) ?? []).compactMap { $0["step"] as? String }.sorted()
     }
 
-    /// Every record line of this vidfile's log that parses: step → output hashes, in order.
+    /// The records this vidfile's steps used, in the order its heads were written: step → output
+    /// hashes (heads name a fingerprint; the record under it may have been made by another vidfile).
     func records() -> [(step: String, outputs: [String: String])] {
-        let path = dir + "/.vidmake/records/" + (vidfile as NSString).lastPathComponent + ".jsonl"
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
-            guard let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], let s = o["step"] as? String,
-                  let out = o["outputs"] as? [String: String] else { return nil }
+        func lines(_ path: String) -> [[String: Any]] {
+            guard let data = FileManager.default.contents(atPath: path) else { return [] }
+            return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+        }
+        var byFingerprint: [String: [String: String]] = [:]
+        for o in lines(dir + "/.vidmake/records.jsonl") {
+            if let f = o["fingerprint"] as? String, let out = o["outputs"] as? [String: String] { byFingerprint[f] = out }
+        }
+        return lines(dir + "/.vidmake/heads/" + (vidfile as NSString).lastPathComponent + ".jsonl").compactMap { o in
+            guard let s = o["step"] as? String, let f = o["fingerprint"] as? String, let out = byFingerprint[f] else { return nil }
             return (s, out)
         }
     }

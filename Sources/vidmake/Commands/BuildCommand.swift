@@ -134,7 +134,7 @@ enum BuildCommand {
         let estimate = Estimate.of(g, running: expected, table: session.providers)
 
         for (e, why) in session.ignoredEdits { Output.err("warning: \(session.tree.relativeRoot)/\(e.path) was edited, but it is not used: \(why)") }
-        for e in session.edits { Output.err("note: using your edit of \(session.tree.relativeRoot)/\(e.path) for \(e.artifact) (delete the file to go back)") }
+        for e in session.edits { Output.err("note: using your edit of \(session.tree.relativeRoot)/\(e.path) for \(e.artifact) (vidmake discard or delete the file to go back, vidmake adopt to keep it)") }
 
         if f.dryRun {
             return dryRun(session, expected: expected, estimate: estimate)
@@ -153,44 +153,26 @@ enum BuildCommand {
             return ExitCode.failure
         }
 
-        let lock: BuildLock
-        do { lock = try BuildLock(root: session.stateDir, key: session.key) } catch {
+        let reporter = BuildReporter(terminal: isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb",
+                                     verbose: f.verbose, estimate: estimate.cost)
+        let request = BuildRequest(graph: g, store: session.store, hasher: session.hasher, tree: session.tree, edits: session.edits,
+                                   table: session.providers, environment: session.environment, options: options, expected: expected)
+        let build: Build
+        do { build = try Build(request, reporter: reporter) } catch {
             Output.err("vidmake build: \(error)")
             return ExitCode.failure
         }
-        // Held to the end of the build: the optimizer may end a value's lifetime at its last use.
-        defer { withExtendedLifetime(lock) {} }
-
-        let started = Date()
-        let reporter = BuildReporter(terminal: isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb",
-                                     verbose: f.verbose, estimate: estimate.cost)
-        options.buildNumber = RevisionLog(root: session.stateDir, key: session.key).nextNumber()
-        let runner = Runner(graph: g, store: session.store, hasher: session.hasher, table: session.providers, options: options, reporter: reporter,
-                            environment: session.environment)
-        let signals = SignalTrap { runner.interrupt() }
-        var storeError: String?
-        do { try runner.run(expected: expected) } catch { storeError = "\(error)" }
+        let signals = SignalTrap { build.interrupt() }
+        let report = build.run()
         signals.release()
         reporter.finish()
 
-        // The readable tree follows the store.
-        var tree = OutputTree.Report()
-        do { tree = try session.tree.materialize(g, known: runner.known, store: session.store, hasher: session.hasher) } catch {
-            Output.err("vidmake build: cannot update \(session.tree.relativeRoot): \(error)")
-        }
-        for k in tree.kept where !session.edits.contains(where: { $0.path == k }) && !session.ignoredEdits.contains(where: { $0.edit.path == k }) {
+        for k in report.tree.kept where !session.edits.contains(where: { $0.path == k }) && !session.ignoredEdits.contains(where: { $0.edit.path == k }) {
             Output.err("warning: left \(session.tree.relativeRoot)/\(k) alone: vidmake did not write it (move it away to let the build write there)")
         }
-        session.hasher.save()
-
-        let revision = Self.revision(session, runner: runner, started: started, scope: scope)
-        do { try RevisionLog(root: session.stateDir, key: session.key).append(revision) } catch {
-            Output.err("vidmake build: cannot write the revision log: \(error)")
-        }
-        summarize(revision, session: session, runner: runner, tree: tree)
-        if let storeError { Output.err("vidmake build: \(storeError)"); return ExitCode.failure }
-        if runner.wasInterrupted { return 130 }
-        return revision.failed.isEmpty && revision.result != "budget" ? ExitCode.ok : ExitCode.failure
+        summarize(report, session: session, budget: f.budget)
+        for p in report.problems { Output.err("vidmake build: \(p)") }
+        return report.exitStatus
     }
 
     static func dryRun(_ session: Session, expected: Set<StepID>, estimate: Estimate) -> Int32 {
@@ -208,43 +190,10 @@ enum BuildCommand {
         return ExitCode.ok
     }
 
-    static func revision(_ session: Session, runner: Runner, started: Date, scope: Set<StepID>) -> Revision {
+    static func summarize(_ report: BuildReport, session: Session, budget: Double?) {
         let g = session.graph
-        var ran: [Revision.Ran] = []
-        var reused: [String] = []
-        var skipped: [Revision.Skipped] = []
-        var failed: [Revision.Failed] = []
-        var pinned: [String] = []
-        var upToDate = 0
-        var byProvider: [String: Double] = [:]
-        let reasons = runner.dirtyReasons
-        for s in g.steps where scope.contains(s.id) {
-            switch runner.outcomes[s.id] {
-            case .ran(let seconds, let cost, let attempts)?:
-                ran.append(Revision.Ran(step: s.id.description, provider: s.provider.description, reason: reasons[s.id]?.description ?? "",
-                                        seconds: (seconds * 1000).rounded() / 1000, cost: cost, attempts: attempts))
-            case .upToDate?: upToDate += 1
-            case .reused?: reused.append(s.id.description)
-            case .pinned?: pinned.append(s.id.description)
-            case .failed(let e)?: failed.append(Revision.Failed(step: s.id.description, provider: s.provider.description, message: e.description))
-            case .skipped(let why)?: skipped.append(Revision.Skipped(step: s.id.description, why: why))
-            case .cancelled?: skipped.append(Revision.Skipped(step: s.id.description, why: "cancelled"))
-            case nil: skipped.append(Revision.Skipped(step: s.id.description, why: "not reached"))
-            }
-        }
-        // Spend by the provider that was paid (a fallback's calls are its own), failed attempts included.
-        for u in runner.meter.usage { byProvider[u.provider, default: 0] += u.cost }
-        let vidfileHash = SHA256.hex(fileAt: g.project.vidfilePath) ?? ""
-        let result = runner.wasInterrupted ? "interrupted" : !failed.isEmpty ? "failed" : runner.budgetReached && !skipped.isEmpty ? "budget" : "ok"
-        return Revision(number: RevisionLog(root: session.stateDir, key: session.key).nextNumber(), result: result,
-                        started: started.timeIntervalSince1970, seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000,
-                        vidfile: vidfileHash, executed: ran, upToDate: upToDate, reused: reused, skipped: skipped, failed: failed,
-                        pinned: pinned, edits: session.edits.map { session.tree.relativeRoot + "/" + $0.path },
-                        spend: runner.spent, spendByProvider: byProvider)
-    }
-
-    static func summarize(_ r: Revision, session: Session, runner: Runner, tree: OutputTree.Report) {
-        let g = session.graph
+        let r = report.revision
+        let tree = report.tree
         for f in r.failed {
             Output.err("error: \(f.step) (\(f.provider)) failed: \(f.message)")
         }
@@ -256,9 +205,9 @@ enum BuildCommand {
             if notStarted > 0 { line += ", \(notStarted) not started (-k goes on with independent steps)" }
             Output.err(line + "; the \(r.executed.count) that finished are kept, and the next build resumes")
         }
-        if runner.budgetReached {
+        if report.budgetReached {
             let left = r.skipped.count
-            Output.err("vidmake build: stopped at the budget: spent \(money(r.spend)) of \(money(runner.meter.budget ?? 0)); "
+            Output.err("vidmake build: stopped at the budget: spent \(money(r.spend)) of \(money(budget ?? 0)); "
                        + "\(r.executed.count) steps finished and are kept, \(left) left for the next build")
         }
         if r.result == "interrupted" {
