@@ -29,10 +29,11 @@ final class Scratch {
     let vidfile: String
 
     /// `folder` names the copy inside the temporary folder (a unique name by default).
-    init(_ source: String, vidfile name: String, folder: String = "vidmake-run-" + UUID().uuidString) {
+    /// `keepState` keeps the source's `.vidmake/`, `out/` and `build/` (a copy of a built project).
+    init(_ source: String, vidfile name: String, folder: String = "vidmake-run-" + UUID().uuidString, keepState: Bool = false) {
         dir = NSTemporaryDirectory() + folder
         try! FileManager.default.copyItem(atPath: source, toPath: dir)
-        for leftover in ["/.vidmake", "/out"] { try? FileManager.default.removeItem(atPath: dir + leftover) }
+        if !keepState { for leftover in ["/.vidmake", "/out"] { try? FileManager.default.removeItem(atPath: dir + leftover) } }
         vidfile = dir + "/" + name
     }
 
