@@ -1,4 +1,7 @@
 import FakeProviders
+import Planner
+import Producers
+import Runner
 import Foundation
 import Testing
 
@@ -59,14 +62,12 @@ struct ProviderFaultTests {
         defer { server.stop() }
         server.inject(.chat, [fault])
         let s = try Self.project()
-        let clock = Date()
         let r = try Self.build(s, server, targets: ["script"], env: ["VIDMAKE_HTTP_TIMEOUT": "2"])
         #expect(r.status == 0, "\(name): \(r.err)")
         #expect(server.stats().requests["chat"] == 2, "\(name)")
         #expect(r.err.contains("retrying in"), "\(name): \(r.err)")
         if case .status(429, "1", _, _) = fault {
-            #expect(Date().timeIntervalSince(clock) >= 1, "Retry-After: 1 was not honoured")
-            #expect(r.err.contains("retrying in 1.0 s"), "\(r.err)")
+            #expect(r.err.contains("retrying in 1.0 s"), "Retry-After: 1 was not honoured: \(r.err)")
         }
         #expect(s.exists("out/sky/segments/01/narration.txt"))
         ProviderTests.expectNoKeys(s, server, [r])
@@ -218,20 +219,30 @@ struct ProviderFaultTests {
     // MARK: - limits and money
 
     /// 36 image calls through a pool of 2 at once and 30 a minute: the server never sees more.
+    /// The build runs in process on an injected clock that the server stamps arrivals with, so
+    /// the minute the 31st call waits for passes at once, and the windows are exact.
     @Test func aPoolOfTwoAndThirtyAMinuteHolds() throws {
         let server = try FakeProviders()
         defer { server.stop() }
-        server.latency[.images] = 0.2
+        let clock = ManualClock(start: 2_000_000)
+        server.clock = { clock.now() }
+        server.latency[.images] = 0.05
         let s = try Self.project("  image: { provider: openai/gpt-image-1 }", duration: "120s", imagesPerSegment: 3)
-        let clock = Date()
-        let r = try Self.build(s, server, ["--limit", "openai=2,30/min"], targets: ["image"])
-        #expect(r.status == 0, "\(r.err)")
+        var options = RunOptions()
+        options.limits["openai"] = PoolLimit(concurrency: 2, perMinute: 30)
+        options.clock = clock
+        options.targets = Set((1...12).flatMap { seg in (1...3).map { StepID("image", [seg, $0]) } })
+        let report = try InProcess.build(s, environment: ProviderTests.env(server), options: options)
+        #expect(report.revision.failed.isEmpty, "\(report.revision.failed)")
+        #expect(report.revision.executed.count == 37)
         let st = server.stats()
         #expect(st.requests["images"] == 36)
         #expect((st.maxInFlight["openai"] ?? 0) == 2)
         #expect(st.maxInWindow("openai", seconds: 60) <= 30)
-        // 37 calls (the script too) at 30 a minute take more than a minute.
-        #expect(Date().timeIntervalSince(clock) >= 60)
+        #expect(st.maxInWindow("openai", seconds: 60) >= 29, "the pool let fewer through than its limit")
+        // 37 calls (the script too) at 30 a minute take more than a minute, on the build's clock.
+        #expect(clock.now() - 2_000_000 >= 60)
+        #expect(clock.now() - 2_000_000 < 62)
     }
 
     @Test func aBudgetRefusesAnEstimateOverItAndStopsAtActualSpend() throws {
@@ -283,27 +294,29 @@ struct ProviderFaultTests {
         ProviderTests.expectNoKeys(s, server, [emit, Run(status: 0, signal: nil, out: out, err: err)])
     }
 
-    /// Under ninja each step is its own `produce` process: the per-minute limit still holds,
-    /// shared through the store, while the Ninja pool caps concurrency.
+    /// Under ninja each step is its own `produce` process: every call of the pool takes its slot
+    /// in the one window file of the store, while the Ninja pool caps concurrency. (That a full
+    /// window makes the next opener wait a minute is tested on an injected clock in
+    /// BuildStateTests, without waiting a real minute here.)
     @Test func ninjaKeepsThePerMinuteLimitAcrossProcesses() throws {
         let server = try FakeProviders()
         defer { server.stop() }
         let s = try Self.project("  image: { provider: openai/gpt-image-1 }", duration: "30s")
-        try "vidmake: 1\nproviders:\n  openai: { concurrency: 4, per_minute: 3 }\n".write(toFile: s.dir + "/providers.yaml", atomically: true, encoding: .utf8)
+        try "vidmake: 1\nproviders:\n  openai: { concurrency: 4, per_minute: 4 }\n".write(toFile: s.dir + "/providers.yaml", atomically: true, encoding: .utf8)
         let emit = try s.vidmake(["emit", "--ninja", s.vidfile], env: ProviderTests.env(server))
         #expect(emit.status == 0, "\(emit.err)")
         let spec = try String(contentsOfFile: s.dir + "/build/sky/.steps/image-1-1.json", encoding: .utf8)
-        #expect(spec.contains("\"perMinute\" : 3"), "\(spec)")
+        #expect(spec.contains("\"perMinute\" : 4"), "\(spec)")
         var env = ProcessInfo.processInfo.environment
         for (k, v) in ProviderTests.env(server) { env[k] = v }
         env["PATH"] = ((Repo.binary as NSString).deletingLastPathComponent) + ":" + (env["PATH"] ?? "/usr/bin:/bin")
-        let clock = Date()
         let (p, out, err) = try Tool.launch("/usr/bin/env", ["ninja", "-C", s.dir, "-j", "8"], environment: env)
         #expect(p.terminationStatus == 0, "\(out)\n\(err)")
         let st = server.stats()
         #expect(st.requests["chat"] == 1 && st.requests["images"] == 3)
-        // Four calls at three a minute: the fourth waits for the minute, and no minute sees four.
-        #expect(st.maxInWindow("openai", seconds: 60) == 3)
-        #expect(Date().timeIntervalSince(clock) >= 60)
+        // Four calls, each from its own process, all in the store's window for the pool.
+        let window = try String(contentsOfFile: s.dir + "/.vidmake/limits/openai", encoding: .utf8)
+        #expect(window.split(separator: "\n").compactMap { Double($0) }.count == 4, "\(window)")
+        #expect(st.maxInWindow("openai", seconds: 60) <= 4)
     }
 }
