@@ -64,7 +64,7 @@ struct Attempts {
                     if e.cancelled || job.cancel.isCancelled { throw ProducerError.cancelledError }
                     if e.budgetReached { throw e }
                     if e.transient && tries <= retries {
-                        let (delay, message) = StepCommit.retryDelay(e, step: step.id, attempt: tries, of: retries + 1, backoff: backoff)
+                        let (delay, message) = StepExecution.retryDelay(e, step: step.id, attempt: tries, of: retries + 1, backoff: backoff)
                         log(message)
                         try job.cancel.pause(delay, clock: clock)
                         if !admitRetry() { throw ProducerError.cancelledError }

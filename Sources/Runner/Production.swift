@@ -82,16 +82,13 @@ public struct Production {
         let fingerprint = step.fingerprint(inputHashes: hashes)
 
         if case .done(let r) = store.lookup(step, fingerprint: fingerprint) {
-            let latest = store.latest(step.id)?.fingerprint == fingerprint
-            if !latest {
-                do { try store.use(fingerprint, for: step.id) } catch { throw ProducerError("cannot record \(step.id): \(error)") }
-            }
+            let reused: Bool
+            do { reused = try StepExecution.reuse(step, r, in: store) } catch { throw ProducerError("cannot record \(step.id): \(error)") }
             var hashesByRef: [ArtifactRef: String] = [:]
             for o in step.outputs { hashesByRef[o.artifact] = r.outputs[step.relativeKey(o.artifact)] }
-            return Result(outcome: latest ? .upToDate : .reused, written: try materialize(hashesByRef, store: store, hasher: hasher))
+            return Result(outcome: reused ? .reused : .upToDate, written: try materialize(hashesByRef, store: store, hasher: hasher))
         }
 
-        let clock = Date()
         let name = step.id.description.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "-" }
         let workDir = storeRoot + "/tmp/produce-" + String(name) + "-\(getpid())-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         defer { try? FileManager.default.removeItem(atPath: workDir) }
@@ -103,15 +100,14 @@ public struct Production {
                       environment: environment, meter: meter)
         let attempts = Attempts(retries: retries, backoff: backoff, log: log)
         do throws(ProducerError) {
-            let done = try attempts.run(job) { (job: Job) throws(ProducerError) in
+            let done = try StepExecution.execute(job, in: store, fingerprint: fingerprint, inputHashes: hashes, attempts: attempts) { job throws(ProducerError) in
                 // The pool's calls per minute hold across the processes a runner starts side by side.
                 if let pool = spec.pool, let perMinute = spec.perMinute, ProviderTable.pool(job.provider) == pool {
                     try MinuteWindow(store: storeRoot, pool: pool, perMinute: perMinute).acquire(cancel: cancel)
                 }
-                return try StepCommit.produce(job, to: store, fingerprint: fingerprint, inputHashes: hashes, since: clock)
             }
-            return Result(outcome: .ran(seconds: Date().timeIntervalSince(clock), cost: done.value.cost, attempts: done.attempts),
-                          written: try materialize(done.value.outputs, store: store, hasher: hasher))
+            return Result(outcome: .ran(seconds: done.seconds, cost: done.cost, attempts: done.attempts),
+                          written: try materialize(done.outputs, store: store, hasher: hasher))
         } catch {
             if error.cancelled || cancel.isCancelled { throw ProducerError("\(step.id): interrupted", cancelled: true) }
             throw error
@@ -136,7 +132,7 @@ public struct Production {
         var extras: [String: String] = [:]
         if let maker = file.producer, let r = store.latest(maker),
            r.outputs[ArtifactRef(ref.name, Array(ref.index.dropFirst(maker.index.count))).description] == hash {
-            extras = StepCommit.extras(of: r).mapValues { store.blobPath($0) }
+            extras = StepExecution.extras(of: r).mapValues { store.blobPath($0) }
         }
         return (ArtifactFile(ref: ref, type: file.type, path: store.blobPath(hash), extras: extras), hash)
     }

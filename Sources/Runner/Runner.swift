@@ -199,17 +199,14 @@ public final class Runner: @unchecked Sendable {
                 let status = analysis.evaluate(step, graph: graph, store: store, hasher: hasher, forced: options.forced)
                 switch status.state {
                 case .upToDate(let reused):
-                    if reused, let r = status.record {
-                        // This vidfile's step now uses that record, so the next build finds it plainly up to date.
-                        try? store.use(r.fingerprint, for: step.id)
-                    }
-                    if let r = status.record { extras[step.id] = StepCommit.extras(of: r) }
+                    if reused, let r = status.record { try? StepExecution.reuse(step, r, in: store) }
+                    if let r = status.record { extras[step.id] = StepExecution.extras(of: r) }
                     complete(step, outcome: reused ? .reused : .upToDate, outputs: status.record.map { outputs(of: step, $0) } ?? [:])
                     changed = true
                 case .dirty(let reason):
                     if options.pinned.contains(step.id), let last = store.latest(step.id),
                        step.outputs.allSatisfy({ last.outputs[step.relativeKey($0.artifact)].map(store.hasBlob) ?? false }) {
-                        extras[step.id] = StepCommit.extras(of: last)
+                        extras[step.id] = StepExecution.extras(of: last)
                         complete(step, outcome: .pinned, outputs: outputs(of: step, last))
                         changed = true
                     } else {
@@ -295,7 +292,6 @@ public final class Runner: @unchecked Sendable {
     /// On a worker thread: run the producer (retrying transient failures, then the fallbacks),
     /// then commit its outputs.
     private func work(_ step: Step, job: Job, fingerprint: String, inputHashes: [String: String], pool: String) {
-        let clock = Date()
         let event: Event
         defer {
             try? FileManager.default.removeItem(atPath: job.workDir)
@@ -305,14 +301,11 @@ public final class Runner: @unchecked Sendable {
             }
         }
         let reporter = self.reporter
-        var attempts = Attempts(retries: options.retries, backoff: options.backoff, clock: self.clock, log: { reporter.log($0) })
+        var attempts = Attempts(retries: options.retries, backoff: options.backoff, clock: clock, log: { reporter.log($0) })
         attempts.admitRetry = { [self] in admitRetry(pool) }
         do throws(ProducerError) {
-            let done = try attempts.run(job) { (job: Job) throws(ProducerError) in
-                try StepCommit.produce(job, to: store, fingerprint: fingerprint, inputHashes: inputHashes, since: clock)
-            }
-            event = .finished(step.id, outputs: done.value.outputs, extras: done.value.extras, seconds: Date().timeIntervalSince(clock),
-                              cost: done.value.cost, attempts: done.attempts)
+            let done = try StepExecution.execute(job, in: store, fingerprint: fingerprint, inputHashes: inputHashes, attempts: attempts)
+            event = .finished(step.id, outputs: done.outputs, extras: done.extras, seconds: done.seconds, cost: done.cost, attempts: done.attempts)
         } catch {
             if error.budgetReached { event = .stopped(step.id) }
             else { event = error.cancelled || job.cancel.isCancelled ? .cancelled(step.id) : .failed(step.id, error) }

@@ -4,9 +4,44 @@ import Planner
 import Producers
 import RecipeParser
 
-/// Committing a finished step, retrying a failed one and installing outputs as files: the same
-/// for the in-process runner and `vidmake produce`.
-public enum StepCommit {
+/// The one path a step takes, whether the in-process runner or `vidmake produce` runs it:
+/// found done by its fingerprint (`StateStore.lookup`, the only up-to-date rule) and reused,
+/// or run — its producer tried by `Attempts` — and committed to the store (outputs as blobs,
+/// then the record).
+public enum StepExecution {
+    /// What a run of a step made.
+    public struct Executed: Sendable {
+        public var outputs: [ArtifactRef: String]
+        /// Side data (`words` → blob hash), for the steps that read the outputs.
+        public var extras: [String: String]
+        public var cost: Double
+        public var attempts: Int
+        public var seconds: Double
+    }
+
+    /// A step found done under its fingerprint: the record becomes this vidfile's head for the
+    /// step (if it is not already), so the next build finds it plainly up to date. Returns
+    /// whether it was reused (made under another head: a revert, a copy, another vidfile).
+    @discardableResult
+    public static func reuse(_ step: Step, _ record: StepRecord, in store: BuildStore) throws -> Bool {
+        guard store.latest(step.id)?.fingerprint != record.fingerprint else { return false }
+        try store.use(record.fingerprint, for: step.id)
+        return true
+    }
+
+    /// Runs a step that is not done: each try of `attempts` (retries, then fallbacks) calls the
+    /// provider's producer after `beforeCall`, and the first to succeed is committed.
+    static func execute(_ job: Job, in store: BuildStore, fingerprint: String, inputHashes: [String: String], attempts: Attempts,
+                        beforeCall: (Job) throws(ProducerError) -> Void = { _ in }) throws(ProducerError) -> Executed {
+        let started = Date()
+        let done = try attempts.run(job) { (job: Job) throws(ProducerError) in
+            try beforeCall(job)
+            return try produce(job, to: store, fingerprint: fingerprint, inputHashes: inputHashes, since: started)
+        }
+        return Executed(outputs: done.value.outputs, extras: done.value.extras, cost: done.value.cost, attempts: done.attempts,
+                        seconds: Date().timeIntervalSince(started))
+    }
+
     /// Moves the outputs into the store, then appends the record: the record is the commit point.
     public static func commit(_ step: Step, _ produced: Produced, to store: BuildStore, fingerprint: String, inputHashes: [String: String], seconds: Double,
                               cost: Double = 0, usage: [Usage] = [], madeBy: ProviderRef? = nil) throws(ProducerError) -> ([ArtifactRef: String], [String: String]) {
@@ -49,7 +84,7 @@ public enum StepCommit {
 
     /// One try of a step: the producer of the job's provider runs, and what it made is committed
     /// with every call the job paid for (failed tries and fallbacks included).
-    static func produce(_ job: Job, to store: BuildStore, fingerprint: String, inputHashes: [String: String],
+    private static func produce(_ job: Job, to store: BuildStore, fingerprint: String, inputHashes: [String: String],
                         since clock: Date) throws(ProducerError) -> (outputs: [ArtifactRef: String], extras: [String: String], cost: Double) {
         let step = job.step
         guard let producer = ProducerRegistry.producer(for: job.provider, kind: step.kind) else {
