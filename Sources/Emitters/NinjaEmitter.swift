@@ -18,7 +18,8 @@ public enum NinjaEmitter {
         # Do not edit: it is rewritten when the vidfile, the recipe, a prompt or providers.yaml changes.
         # Each step runs `vidmake produce` with its spec (\(plan.buildDir)/.steps/); the steps share the
         # state store with `vidmake build`, so work either of them did is reused, not paid for again.
-        # Per-minute limits of remote providers are not expressible here; pools cap concurrency only.
+        # Ninja pools cap each provider's calls at once; its calls per minute are kept by the
+        # `vidmake produce` processes themselves, through a window file in the state store.
 
         ninja_required_version = \(requiredVersion)
         builddir = \(value(plan.buildDir))

@@ -113,7 +113,8 @@ public final class Runner: @unchecked Sendable {
         self.table = table
         self.options = options
         self.reporter = reporter
-        self.tmpRoot = store.root + "/tmp"
+        // Each vidfile's build (under its lock) owns its own work folders: builds of other vidfiles sharing the store run beside it.
+        self.tmpRoot = store.root + "/tmp/build-" + FileStateStore.sanitize(store.vidfileKey)
         self.analysis = DirtyAnalysis.start(graph, hasher: hasher)
         self.cpu = Pool(limit: PoolLimit(concurrency: max(1, options.jobs)))
         self.clock = options.clock
