@@ -73,21 +73,7 @@ public struct OutputTree: Sendable {
     }
 
     static func fileExtension(_ type: ArtifactType, blob: String) -> String {
-        switch type {
-        case .text: return "txt"
-        case .json: return "json"
-        case .timeline: return Self.starts(blob, with: "OTIO_SCHEMA", within: 64) ? "otio" : "json"
-        case .subtitles: return Self.starts(blob, with: "WEBVTT", within: 8) ? "vtt" : "srt"
-        case .image, .audio, .video: return Media.sniffExtension(blob) ?? "bin"
-        }
-    }
-
-    /// Whether `marker` occurs in the first bytes of a file.
-    static func starts(_ path: String, with marker: String, within n: Int) -> Bool {
-        guard let h = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? h.close() }
-        let head = (try? h.read(upToCount: n + marker.utf8.count)) ?? Data()
-        return String(decoding: head, as: UTF8.self).contains(marker)
+        Media.fileExtension(type, file: blob)
     }
 
     public struct Report: Sendable {

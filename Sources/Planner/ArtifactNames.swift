@@ -55,6 +55,17 @@ public enum ArtifactNames {
         return out
     }
 
+    /// The field of the assembly's description that holds the readable name of every artifact it
+    /// reads (`{"audio[3]": "segments/03/narration", …}`, JSON), for the files it writes that name them.
+    public static let descriptionKey = "names"
+
+    /// The readable names a step's description holds (see `descriptionKey`), by artifact text.
+    public static func described(_ step: Step) -> [String: String] {
+        guard let text = step.description[descriptionKey], let data = text.data(using: .utf8),
+              let names = try? JSONDecoder().decode([String: String].self, from: data) else { return [:] }
+        return names
+    }
+
     /// An extension known before the artifact exists (an emitted build names its files when it is
     /// written): by type, and for the render's sidecars by name (`captions` are WebVTT, `otio` is
     /// OpenTimelineIO). The content decides what a file is; tools that read these files sniff it.

@@ -61,6 +61,16 @@ public struct Planner: Sendable {
         guard !expansion.diags.hasErrors else { return (nil, expansion.diags) }
         var g = BuildGraph(project: project, steps: expansion.steps, sources: expansion.sources, producerOf: expansion.producerOf, index: [:])
         for (i, s) in g.steps.enumerated() { g.index[s.id] = i }
+        // The assembly names the media it read, in the timeline and the OpenTimelineIO file, by
+        // their readable names (`segments/03/narration`), which are known only once the graph is:
+        // they decide its result, so they enter its description. `vidmake build` and an emitted
+        // build plan the same graph, so they give the same names and the same fingerprint.
+        let names = ArtifactNames.readable(g)
+        for i in g.steps.indices where g.steps[i].kind == .render && g.steps[i].id.index.isEmpty {
+            var read: [String: JSON] = [:]
+            for ref in g.steps[i].reads { if let name = names[ref] { read[ref.description] = .string(name) } }
+            g.steps[i].description[ArtifactNames.descriptionKey] = JSON.object(read).serialized(indent: 0)
+        }
         return (g, expansion.diags)
     }
 }

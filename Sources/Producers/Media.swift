@@ -1,4 +1,5 @@
 import Foundation
+import RecipeParser
 
 /// Small facts about media files, from their bytes or from ffprobe.
 public enum Media {
@@ -20,6 +21,27 @@ public enum Media {
         if b.starts(with: [0x1A, 0x45, 0xDF, 0xA3]) { return "mkv" }
         if at(0, "GIF8") { return "gif" }
         return nil
+    }
+
+    /// The extension of an artifact's file in `out/NAME/`: by type for text, JSON, subtitles and
+    /// timelines (WebVTT and OpenTimelineIO told apart by their first bytes), by content for media.
+    /// One rule for the tree a build writes and for the names the render writes into the timeline.
+    public static func fileExtension(_ type: ArtifactType, file path: String) -> String {
+        switch type {
+        case .text: return "txt"
+        case .json: return "json"
+        case .timeline: return starts(path, with: "OTIO_SCHEMA", within: 64) ? "otio" : "json"
+        case .subtitles: return starts(path, with: "WEBVTT", within: 8) ? "vtt" : "srt"
+        case .image, .audio, .video: return sniffExtension(path) ?? "bin"
+        }
+    }
+
+    /// Whether `marker` occurs in the first bytes of a file.
+    static func starts(_ path: String, with marker: String, within n: Int) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? h.close() }
+        let head = (try? h.read(upToCount: n + marker.utf8.count)) ?? Data()
+        return String(decoding: head, as: UTF8.self).contains(marker)
     }
 
     /// The duration in seconds of a media file, from ffprobe.

@@ -347,7 +347,8 @@ struct RenderCasesTests {
             print(t.duration().to_frames())
             for track in t.tracks:
                 clips = list(track.find_clips())
-                paths = [otio.url_utils.filepath_from_url(c.media_reference.target_url) for c in clips]
+                # Relative references, resolved against the folder of the .otio.
+                paths = [os.path.join(os.path.dirname(sys.argv[1]), otio.url_utils.filepath_from_url(c.media_reference.target_url)) for c in clips]
                 print(track.name, track.kind, len(clips), all(os.path.isfile(p) for p in paths))
             """
         let r = try Tool.run(["python3", "-c", script, p.out + "/civilwar.otio"])

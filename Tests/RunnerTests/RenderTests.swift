@@ -47,7 +47,8 @@ struct RenderTests {
             guard let n = s["narration"] as? [String: Any], let start = n["start"] as? Double, let path = n["path"] as? String else {
                 Issue.record("scene without narration"); continue
             }
-            let onset = start + (try Tool.speechOnset(path))
+            // Named relative to out/civilwar/, as the tree names the file.
+            let onset = start + (try Tool.speechOnset(p.out + "/" + path))
             let cue = cues.min { abs($0 - onset) < abs($1 - onset) } ?? -1
             #expect(abs(cue - onset) <= 0.15, "scene \(s["index"] ?? 0): cue at \(cue), voice at \(onset)")
         }

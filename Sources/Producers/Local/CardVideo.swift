@@ -68,7 +68,7 @@ public struct CardVideo: Producer {
         try Subprocess.check(["ffmpeg", "-nostdin", "-y", "-v", "error",
                               "-f", "image2", "-pattern_type", "none", "-i", "file:" + still,
                               "-filter_complex", graph, "-map", "[v]", "-frames:v", String(frames), "-an",
-                              "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+                              "-c:v", "libx264", "-preset", "veryfast", "-crf", "20"] + Encoding.x264Threads + ["-pix_fmt", "yuv420p",
                               "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
                               "-movflags", "+faststart", "-map_metadata", "-1", "-fflags", "+bitexact", "-flags", "+bitexact",
                               "-f", "mp4", "file:" + mp4],

@@ -331,31 +331,44 @@ struct Assembly {
 
     func timeline(_ scenes: [Scene], total: Double, width: Int, height: Int, job: Job) throws(ProducerError) -> Timeline {
         let fps = Double(job.render.fps)
+        let names = ArtifactNames.described(job.step)
+        func name(_ f: ArtifactFile) -> String { Self.name(of: f, names) }
         var out: [Timeline.Scene] = []
         for s in scenes {
             let start = Double(s.startFrame) / fps
             var t = start
             var media: [Timeline.Media] = []
-            for (name, share) in zip(s.layout.media, s.layout.mediaSeconds) {
-                media.append(Timeline.Media(kind: s.file.ref.name == "scene" ? .still : .clip, artifact: name, path: s.file.path, start: t, duration: share))
+            for (artifact, share) in zip(s.layout.media, s.layout.mediaSeconds) {
+                media.append(Timeline.Media(kind: s.file.ref.name == "scene" ? .still : .clip, artifact: artifact, path: name(s.file), start: t, duration: share))
                 t += share
             }
             var narration: Timeline.Narration?
             if let n = s.narration {
                 let text = s.layout.words.map(\.text).joined(separator: " ")
-                narration = Timeline.Narration(artifact: n.ref.description, path: n.path, start: start + s.layout.lead, duration: s.layout.narration,
+                narration = Timeline.Narration(artifact: n.ref.description, path: name(n), start: start + s.layout.lead, duration: s.layout.narration,
                                                text: text, words: s.layout.words.map { TimedWord(text: $0.text, start: $0.start + start, end: $0.end + start) },
                                                timing: s.layout.timing)
             }
             out.append(Timeline.Scene(index: s.index, start: start, duration: Double(s.layout.frames) / fps, media: media, narration: narration))
         }
-        let music = job.files("music").first.map { Timeline.Music(artifact: $0.ref.description, path: $0.path, gainDB: job.render.music.gainDB ?? 0, duck: job.render.music.duck) }
+        let music = job.files("music").first.map { Timeline.Music(artifact: $0.ref.description, path: name($0), gainDB: job.render.music.gainDB ?? 0, duck: job.render.music.duck) }
         let title = (try job.text("title"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         let summary = (try job.text("summary"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         let tr = job.render.transition
         return Timeline(title: title.isEmpty ? "Untitled" : title, summary: summary, width: width, height: height, fps: job.render.fps,
                         transition: tr.name, transitionSeconds: tr.name == "cut" ? 0 : Double(scenes[0].layout.transitionFrames) / fps,
                         duration: total, scenes: out, music: music)
+    }
+
+    /// How the timeline and the OpenTimelineIO file name an input: by its readable name, relative
+    /// to the tree the build writes (`out/NAME/`, or `build/NAME/` for an emitted build), with the
+    /// extension its content calls for, as that tree names the file (`segments/03/narration.wav`).
+    /// So the same inputs give the same bytes in any checkout, and the files open where they lie.
+    /// The store path the render read would differ from one checkout to the next; it is used only
+    /// for a job planned without names (made by hand, not by the planner).
+    static func name(of file: ArtifactFile, _ names: [String: String]) -> String {
+        guard let base = names[file.ref.description] else { return file.path }
+        return base + "." + Media.fileExtension(file.type, file: file.path)
     }
 
     /// A path in an ffconcat list: single-quoted, a `'` written as `'\''`.

@@ -13,15 +13,23 @@ enum Encoding {
     }
 
     /// H.264 High, yuv420p, BT.709, no B-frames (so a piece can be cut exactly at a keyframe:
-    /// decode order is display order), bit-exact, no metadata.
+    /// decode order is display order), a fixed number of encoder threads, bit-exact, no metadata.
     static func video(_ r: RenderSettings) -> [String] {
         let speed = r.quality == .draft ? ["-preset", "ultrafast", "-crf", "28"] : ["-preset", "veryfast", "-crf", "21"]
-        return ["-c:v", "libx264"] + speed + [
+        return ["-c:v", "libx264"] + speed + x264Threads + [
             "-bf", "0", "-g", String(r.fps * 10), "-pix_fmt", "yuv420p", "-profile:v", "high",
             "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
             "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
         ]
     }
+
+    /// x264's frame threads. Left to itself x264 takes 1.5 threads per core it may run on
+    /// (`sched_getaffinity`), and the number of frame threads changes what it encodes (each thread
+    /// sees fewer finished frames to predict from and to plan the rate with) and is written into the
+    /// stream's SEI (`threads=3`): the same scene came out different on a 4-core machine, under
+    /// `taskset`, or in a container with fewer cores. A fixed number gives the same bytes everywhere;
+    /// x264's output does not depend on how its threads are scheduled, only on how many there are.
+    static let x264Threads = ["-threads", "4"]
 
     /// Common ffmpeg flags: no stdin, overwrite, errors only.
     static let ffmpeg = ["ffmpeg", "-nostdin", "-y", "-hide_banner", "-v", "error"]

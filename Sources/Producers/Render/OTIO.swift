@@ -21,8 +21,10 @@ import RecipeParser
 /// video. A cut (no overlap) has no transition; time with no picture is a gap.
 ///
 /// Clips name the scene and the artifact (`scene 2: image[2][1]`) and carry them in
-/// `metadata.vidmake`. Media are `file://` URLs of absolute paths; a relative path is written as a
-/// relative URL reference, resolved against the folder of the `.otio`. The music has no
+/// `metadata.vidmake`. Media are named as the timeline names them, relative to the folder the
+/// `.otio` is in (`segments/03/narration.wav`), and written as relative URL references, which an
+/// editor resolves against that folder: the file opens wherever the tree is, and two checkouts
+/// write the same bytes. An absolute path is written as a `file://` URL. The music has no
 /// `available_range`, since the render loops it to length. Keys are sorted, so the same timeline
 /// always gives the same bytes.
 public enum OTIO {

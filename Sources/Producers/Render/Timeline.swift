@@ -24,7 +24,7 @@ public struct Timeline: Codable, Sendable, Hashable {
         public var start: Double
         /// Its length, including both overlaps.
         public var duration: Double
-        /// What is shown: stills (with Ken Burns motion) or one video clip; paths as the render read them.
+        /// What is shown: stills (with Ken Burns motion) or one video clip; each names the scene video the render read.
         public var media: [Media]
         /// The narration of this scene, if any.
         public var narration: Narration?
@@ -41,7 +41,8 @@ public struct Timeline: Codable, Sendable, Hashable {
     public struct Media: Codable, Sendable, Hashable {
         public enum Kind: String, Codable, Sendable { case still, clip }
         public var kind: Kind
-        /// The artifact (`image[3][2]`) and the file the render read.
+        /// The artifact (`image[3][2]`) and the file the render read, by its name relative to the
+        /// tree the build writes (`segments/03/scene.mp4`, in `out/NAME/` or `build/NAME/`).
         public var artifact: String
         public var path: String
         /// When it is on screen, from the video's start.
@@ -59,6 +60,7 @@ public struct Timeline: Codable, Sendable, Hashable {
 
     public struct Narration: Codable, Sendable, Hashable {
         public var artifact: String
+        /// The speech, named as `Media.path` is.
         public var path: String
         /// When the voice starts, from the video's start.
         public var start: Double
@@ -82,6 +84,7 @@ public struct Timeline: Codable, Sendable, Hashable {
 
     public struct Music: Codable, Sendable, Hashable {
         public var artifact: String
+        /// The bed, named as `Media.path` is.
         public var path: String
         /// Level of the bed in dB, and whether it ducks under the voice.
         public var gainDB: Double
