@@ -206,7 +206,7 @@ public final class FileStateStore: BuildStore, @unchecked Sendable {
             return owner != vidfileKey && !mine.contains(r.fingerprint)
         }
         var referenced: Set<String> = []
-        try AppendLog.rewrite(recordsPath) { data in
+        try LockedFile.update(recordsPath) { data in
             var out = Data()
             for line in data.split(separator: UInt8(ascii: "\n")) {
                 guard let r = try? decoder.decode(StepRecord.self, from: Data(line)), keep(r, legacyOwner: nil) else { continue }

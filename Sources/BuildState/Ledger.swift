@@ -67,13 +67,16 @@ public enum AppendLog {
     }
 }
 
-extension AppendLog {
-    /// Rewrites a log in place under its lock (truncate, then one write), so that appenders
-    /// waiting on the lock append to the same file afterwards.
-    public static func rewrite(_ path: String, _ transform: (Data) throws -> Data) throws {
-        let fd = open(path, O_RDWR | O_CLOEXEC)
+/// A small file that several processes read and rewrite whole: under an exclusive `flock`, read,
+/// transformed, and rewritten in place (truncate, then one write), so a writer waiting on the
+/// lock sees the new content and appends to the same file.
+public enum LockedFile {
+    /// `transform` returns the new content, or nil to leave the file as it is. A missing file is
+    /// created when `create` is set, else nothing happens.
+    public static func update(_ path: String, create: Bool = false, _ transform: (Data) throws -> Data?) throws {
+        let fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0o644)
         guard fd >= 0 else {
-            if errno == ENOENT { return }
+            if errno == ENOENT && !create { return }
             throw StoreError.io("cannot open \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
@@ -88,7 +91,7 @@ extension AppendLog {
             if n <= 0 { break }
             data.append(buffer, count: n)
         }
-        let out = try transform(data)
+        guard let out = try transform(data) else { return }
         guard ftruncate(fd, 0) == 0 else { throw StoreError.io("cannot rewrite \(path): \(String(cString: strerror(errno)))") }
         let written = out.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         guard written == out.count else { throw StoreError.io("short write to \(path)") }

@@ -35,32 +35,18 @@ public struct MinuteWindow {
 
     /// Records a start now if the window has room (nil); else the seconds until it has.
     private func take() throws -> Double? {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StoreError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw StoreError.io("cannot lock \(path): \(String(cString: strerror(errno)))") }
+        var wait: Double?
+        try LockedFile.update(path, create: true) { data in
+            let now = clock.now()
+            // One start time per line; anything unreadable (a torn write) is dropped.
+            var starts = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { Double($0) }
+                .filter { $0 <= now + 1 }.sorted()
+            wait = MinuteRule.wait(&starts, limit: limit, now: now)
+            guard wait == nil else { return nil }
+            starts.append(now)
+            return Data((starts.map { String(format: "%.3f", $0) }.joined(separator: "\n") + "\n").utf8)
         }
-        defer { flock(fd, LOCK_UN) }
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        lseek(fd, 0, SEEK_SET)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            data.append(buffer, count: n)
-        }
-        let now = clock.now()
-        // One start time per line; anything unreadable (a torn write) is dropped.
-        var starts = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { Double($0) }
-            .filter { $0 <= now + 1 }.sorted()
-        if let wait = MinuteRule.wait(&starts, limit: limit, now: now) { return wait }
-        starts.append(now)
-        let text = starts.map { String(format: "%.3f", $0) }.joined(separator: "\n") + "\n"
-        ftruncate(fd, 0)
-        let bytes = Array(text.utf8)
-        guard pwrite(fd, bytes, bytes.count, 0) == bytes.count else { throw StoreError.io("cannot write \(path)") }
-        return nil
+        return wait
     }
 }
 
