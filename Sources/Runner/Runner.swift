@@ -397,6 +397,7 @@ public final class Runner: @unchecked Sendable {
     /// Work folders of a build that was killed are garbage once no build holds the lock.
     private func cleanTmp() {
         try? FileManager.default.removeItem(atPath: tmpRoot)
+        rmdir((tmpRoot as NSString).deletingLastPathComponent)   // tmp/ itself, once no build of another vidfile uses it
     }
 
     /// Money spent by this build's calls, failed attempts included.
