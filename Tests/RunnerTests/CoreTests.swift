@@ -12,17 +12,7 @@ import Testing
 /// made under out/ stays in force until the person adopts, discards or deletes it.
 @Suite(.serialized)
 struct CoreTests {
-    /// The example, built once from scratch; each test works on a copy of the built folder.
-    static let built: String = {
-        let s = Scratch(Repo.example, vidfile: "civilwar.vid.yaml", folder: "vidmake-core-built-" + UUID().uuidString)
-        let r = try! s.vidmake(["build", s.vidfile])
-        precondition(r.status == 0, "the example does not build:\n\(r.err)")
-        let keep = NSTemporaryDirectory() + "vidmake-core-template-" + UUID().uuidString
-        try! FileManager.default.copyItem(atPath: s.dir, toPath: keep)
-        return keep
-    }()
-
-    static func builtCopy() -> Scratch { Scratch(built, vidfile: "civilwar.vid.yaml", keepState: true) }
+    static func builtCopy() -> Scratch { BuiltExample.copy() }
 
     static func sha(_ path: String) -> String? { SHA256.hex(fileAt: path) }
 

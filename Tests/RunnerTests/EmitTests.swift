@@ -21,22 +21,13 @@ struct EmitTests {
         }.sorted()
     }
 
-    /// The example in a folder of a fixed name (the timeline names media by their path in the
-    /// store, so the runs compared must happen at one path).
-    static func example() -> Scratch {
-        Scratch(Repo.example, vidfile: "civilwar.vid.yaml", folder: "vidmake-emit-example-\(getpid())")
-    }
+    /// The example, fresh (the timeline names media relative to the tree, so any folder will do).
+    static func example() -> Scratch { Scratch.example() }
 
-    /// The hashes `vidmake build` gets for the example, built once for the suite's tests.
-    nonisolated(unsafe) static var inProcess: [String: [String: String]]?
-
+    /// The hashes `vidmake build` got for the example (the suite's one from-scratch build).
     static func hashesOfInProcessBuild() throws -> [String: [String: String]] {
-        if let h = inProcess { return h }
-        let p = example()
-        try p.build()
-        let hashes = p.finalHashes()
+        let hashes = BuiltExample.copy().finalHashes()
         #expect(hashes.count == 26)
-        inProcess = hashes
         return hashes
     }
 

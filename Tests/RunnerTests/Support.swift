@@ -116,6 +116,22 @@ final class Scratch {
     func exists(_ rel: String) -> Bool { FileManager.default.fileExists(atPath: dir + "/" + rel) }
 }
 
+/// The civil war example built once, from scratch, with `vidmake build`, for every test that
+/// starts from a built example (its store, out/ tree and revision log); each test works on a copy
+/// of its own, so the suite pays for the full 1080p build once.
+enum BuiltExample {
+    static let folder: String = {
+        let s = Scratch(Repo.example, vidfile: "civilwar.vid.yaml", folder: "vidmake-built-example-" + UUID().uuidString)
+        let r = try! s.vidmake(["build", s.vidfile])
+        precondition(r.status == 0, "the example does not build:\n\(r.err)")
+        let keep = NSTemporaryDirectory() + "vidmake-built-template-" + UUID().uuidString
+        try! FileManager.default.copyItem(atPath: s.dir, toPath: keep)
+        return keep
+    }()
+
+    static func copy() -> Scratch { Scratch(folder, vidfile: "civilwar.vid.yaml", keepState: true) }
+}
+
 /// Runs programs for the tests, their output in files (a child that writes much to stderr would
 /// block on a pipe read only after stdout).
 enum Tool {
