@@ -42,6 +42,23 @@ public final class FileHasher: FileHashing, @unchecked Sendable {
         return h
     }
 
+    /// Records that the file at `path`, as it is now, has `hash` (it was just written with that
+    /// content): the next `hash(path)` answers from the cache until the file changes.
+    public func remember(_ path: String, hash: String) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return }
+        let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        lock.withLock {
+            cache[path] = Entry(size: Int64(st.st_size), mtime: mtime, inode: UInt64(st.st_ino), hash: hash)
+            dirty = true
+        }
+    }
+
+    /// Forgets a path (a file that was removed).
+    public func forget(_ path: String) {
+        lock.withLock { if cache.removeValue(forKey: path) != nil { dirty = true } }
+    }
+
     /// Writes the cache back (temp file + rename) if anything changed.
     public func save() {
         guard let cachePath else { return }

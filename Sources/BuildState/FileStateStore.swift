@@ -47,6 +47,12 @@ public final class FileStateStore: BuildStore, @unchecked Sendable {
     private var heads: [StepID: String] = [:]
     private var byFingerprint: [String: StepRecord] = [:]
     private let lock = NSLock()
+    /// What each blob's content was last seen to hash to: a blob is read again only when its
+    /// size, mtime or inode changed since it was written or last verified.
+    private let verifier: FileHasher
+    /// Blobs verified in this process, by hash.
+    private var verified: Set<String> = []
+    private var corrupt: [String] = []
 
     /// `vidfileKey` names the vidfile inside a store that several vidfiles share.
     public init(root: String, vidfileKey: String) {
@@ -54,6 +60,7 @@ public final class FileStateStore: BuildStore, @unchecked Sendable {
         self.vidfileKey = vidfileKey
         self.recordsPath = root + "/records.jsonl"
         self.headsPath = root + "/heads/" + Self.sanitize(vidfileKey) + ".jsonl"
+        self.verifier = FileHasher(cachePath: root + "/cas/verified.json")
         load()
     }
 
@@ -100,7 +107,46 @@ public final class FileStateStore: BuildStore, @unchecked Sendable {
         "\(root)/cas/sha256/\(hash.prefix(2))/\(hash)"
     }
 
-    public func hasBlob(_ hash: String) -> Bool { FileManager.default.fileExists(atPath: blobPath(hash)) }
+    /// Whether the blob is in the store *and its content has its hash*. A blob whose bytes no
+    /// longer match (a bad disk, a stray write) is moved to `corrupt/`, reported once
+    /// (`corruptBlobs`), and counts as missing: the step that made it runs again. It is never
+    /// copied out, handed to a producer, or taken for a person's edit.
+    public func hasBlob(_ hash: String) -> Bool {
+        if lock.withLock({ verified.contains(hash) }) { return true }
+        let path = blobPath(hash)
+        guard let actual = verifier.hash(path) else { return false }
+        if actual == hash {
+            lock.withLock { _ = verified.insert(hash) }
+            return true
+        }
+        quarantine(hash)
+        return false
+    }
+
+    /// Blobs found corrupt by this process, as `hash (moved to …)`, in the order found.
+    public var corruptBlobs: [String] { lock.withLock { corrupt } }
+
+    private func quarantine(_ hash: String) {
+        let path = blobPath(hash)
+        let dir = root + "/corrupt"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dest = dir + "/" + hash + "-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        if rename(path, dest) != 0 { unlink(path) }
+        verifier.forget(path)
+        lock.withLock {
+            verified.remove(hash)
+            corrupt.append("\(hash.prefix(12))… (moved to \(ProjectPaths.display(dest)))")
+        }
+    }
+
+    /// A blob just written under its hash: known good without reading it again.
+    private func wrote(_ hash: String) {
+        verifier.remember(blobPath(hash), hash: hash)
+        lock.withLock { _ = verified.insert(hash) }
+    }
+
+    /// Writes what was learnt about the blobs back (the build and `produce` call it at their end).
+    public func save() { verifier.save() }
 
     static func encode<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
@@ -135,10 +181,10 @@ public final class FileStateStore: BuildStore, @unchecked Sendable {
     public func adoptFile(_ source: String) throws -> String {
         guard let hash = SHA256.hex(fileAt: source) else { throw StoreError.io("cannot read \(source)") }
         let path = blobPath(hash)
-        if FileManager.default.fileExists(atPath: path) { unlink(source); return hash }
+        if hasBlob(hash) { unlink(source); return hash }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         chmod(source, 0o444)
-        if rename(source, path) == 0 { return hash }
+        if rename(source, path) == 0 { wrote(hash); return hash }
         try importCopy(of: source, hash: hash)
         unlink(source)
         return hash
@@ -163,13 +209,14 @@ public final class FileStateStore: BuildStore, @unchecked Sendable {
             unlink(tmp)
             throw StoreError.io("cannot rename into \(path): \(String(cString: strerror(errno)))")
         }
+        wrote(hash)
     }
 
     @discardableResult
     public func putBlob(_ data: Data) throws -> String {
         let hash = SHA256.hex(data)
         let path = blobPath(hash)
-        if FileManager.default.fileExists(atPath: path) { return hash }
+        if hasBlob(hash) { return hash }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let tmp = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o444]) else { throw StoreError.io("cannot write \(tmp)") }
@@ -177,6 +224,7 @@ public final class FileStateStore: BuildStore, @unchecked Sendable {
             unlink(tmp)
             throw StoreError.io("cannot rename into \(path): \(String(cString: strerror(errno)))")
         }
+        wrote(hash)
         return hash
     }
 

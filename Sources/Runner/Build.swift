@@ -44,6 +44,8 @@ public struct BuildReport: Sendable {
     public var outcomes: [StepID: StepOutcome]
     /// The store, the out tree or the revision log could not be written (each a sentence).
     public var problems: [String]
+    /// Blobs found corrupt and set aside (their steps ran again), each once.
+    public var corruptBlobs: [String]
     public var interrupted: Bool
     public var budgetReached: Bool
 
@@ -95,11 +97,12 @@ public final class Build: @unchecked Sendable {
             problems.append("cannot update \(request.tree.relativeRoot): \(error)")
         }
         request.hasher.save()
+        request.store.save()
 
         let revision = makeRevision(started: started)
         do { try revisions.append(revision) } catch { problems.append("cannot write the revision log: \(error)") }
         return withExtendedLifetime(lock) {
-            BuildReport(revision: revision, tree: tree, outcomes: runner.outcomes, problems: problems,
+            BuildReport(revision: revision, tree: tree, outcomes: runner.outcomes, problems: problems, corruptBlobs: request.store.corruptBlobs,
                         interrupted: runner.wasInterrupted, budgetReached: runner.budgetReached)
         }
     }

@@ -52,7 +52,11 @@ public struct Production {
         // The store's stat cache, as `vidmake build` uses it: a file is read and hashed again only
         // when its size, mtime or inode changed. Concurrent saves lose entries, never corrupt it.
         let hasher = FileHasher(cachePath: storeRoot + "/stat-cache.json")
-        defer { hasher.save() }
+        defer {
+            hasher.save()
+            store.save()
+            for c in store.corruptBlobs { log("warning: a stored blob was corrupt and is rebuilt: \(c)") }
+        }
         let folder = resolve(spec.folder)
         var inputs: [String: JobInput] = [:]
         var hashes: [String: String] = [:]

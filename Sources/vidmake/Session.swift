@@ -152,7 +152,11 @@ struct Session {
         let (environment, envWarnings) = ProviderEnvironment.load(folder: project.folder)
         for w in envWarnings { Output.err("warning: " + w) }
         let analysis = DirtyAnalysis.analyze(graph, store: store, hasher: hasher, forced: forced)
-        if FileManager.default.fileExists(atPath: stateDir) { hasher.save() }
+        if FileManager.default.fileExists(atPath: stateDir) {
+            hasher.save()
+            store.save()
+        }
+        for c in store.corruptBlobs { Output.err("warning: \(Session.corruptNotice) \(c)") }
         return Session(graph: graph, analysis: analysis, store: store, hasher: hasher, providers: table,
                        providersFile: providersFile.map(ProjectPaths.absolute), stateDir: stateDir, key: key,
                        tree: tree, edits: edits, ignoredEdits: ignored, forced: forced, environment: environment, sources: sources)
@@ -188,6 +192,8 @@ struct Session {
         }
         Output.err(msg)
     }
+
+    static let corruptNotice = "a stored blob did not match its hash and was set aside; its step runs again:"
 
     var dirty: [Step] { graph.steps.filter { analysis.statuses[$0.id]?.isDirty ?? true } }
 

@@ -163,9 +163,11 @@ enum BuildCommand {
             return ExitCode.failure
         }
         let signals = SignalTrap { build.interrupt() }
+        let reportedCorrupt = session.store.corruptBlobs.count   // Session.open printed these
         let report = build.run()
         signals.release()
         reporter.finish()
+        for c in report.corruptBlobs.dropFirst(reportedCorrupt) { Output.err("warning: \(Session.corruptNotice) \(c)") }
 
         for k in report.tree.kept where !session.edits.contains(where: { $0.path == k }) && !session.ignoredEdits.contains(where: { $0.edit.path == k }) {
             Output.err("warning: left \(session.tree.relativeRoot)/\(k) alone: vidmake did not write it (move it away to let the build write there)")
