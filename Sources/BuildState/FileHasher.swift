@@ -69,7 +69,7 @@ public final class FileHasher: FileHashing, @unchecked Sendable {
         guard let data = try? encoder.encode(snapshot) else { return }
         try? FileManager.default.createDirectory(atPath: (cachePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let tmp = cachePath + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        if FileManager.default.createFile(atPath: tmp, contents: data), rename(tmp, cachePath) == 0 {
+        if (try? BlobFiles.create(tmp, data, mode: 0o644)) != nil, rename(tmp, cachePath) == 0 {
             lock.withLock { dirty = false }
         } else {
             unlink(tmp)

@@ -219,7 +219,7 @@ public final class FileStateStore: BuildStore, @unchecked Sendable {
         if hasBlob(hash) { return hash }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let tmp = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o444]) else { throw StoreError.io("cannot write \(tmp)") }
+        try BlobFiles.create(tmp, data, mode: 0o444)
         guard rename(tmp, path) == 0 else {
             unlink(tmp)
             throw StoreError.io("cannot rename into \(path): \(String(cString: strerror(errno)))")

@@ -14,6 +14,29 @@ public enum Subprocess {
 
     static let stderrTail = 16 * 1024
 
+    /// `setpriv` (util-linux, on every Debian system), which sets PR_SET_PDEATHSIG and execs.
+    static let deathWrapper: String? = ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// The program's path: as given when it has a slash, else the first match on PATH.
+    static func resolve(_ name: String) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") where !dir.isEmpty {
+            let candidate = dir + "/" + name
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// What a child gets of vidmake's environment: everything but what looks like a secret
+    /// (API keys, tokens, passwords): ffmpeg and espeak-ng need none of them.
+    public static func childEnvironment(_ env: [String: String]) -> [String: String] {
+        env.filter { key, _ in
+            let k = key.uppercased()
+            return !["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH"].contains { k.contains($0) }
+        }
+    }
+
     /// Runs `argv` to completion. Throws a cancelled error if `cancel` fires, and a failure if the
     /// program cannot start or runs past `timeout` seconds.
     public static func run(_ argv: [String], cancel: CancelToken, timeout: Double? = nil, captureStdout: Bool = false,
@@ -60,16 +83,23 @@ public enum Subprocess {
         posix_spawnattr_setpgroup(&attr, 0)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        let env = (environment ?? childEnvironment(ProcessInfo.processInfo.environment)).map { "\($0.key)=\($0.value)" }
+        guard let program = resolve(argv[0]) else {
+            close(errPipe[1])
+            if captureStdout { close(outPipe[1]) }
+            throw ProducerError("cannot run \(argv[0]): not found on PATH", help: "install it (make deps installs what vidmake needs)")
+        }
+        // The child dies with vidmake however vidmake ends (kill -9 included): the kernel's
+        // parent-death signal, set by util-linux's setpriv just before it execs the program.
+        let spawned = deathWrapper.map { [$0, "--pdeathsig", "KILL", "--", program] + argv.dropFirst() } ?? [program] + argv.dropFirst()
         var pid: pid_t = 0
-        let rc = withCStrings(argv) { cargv in
-            withCStrings(env) { cenv in posix_spawnp(&pid, argv[0], &actions, &attr, cargv, cenv) }
+        let rc = withCStrings(spawned) { cargv in
+            withCStrings(env) { cenv in posix_spawn(&pid, spawned[0], &actions, &attr, cargv, cenv) }
         }
         close(errPipe[1])
         if captureStdout { close(outPipe[1]) }
         guard rc == 0 else {
-            let why = rc == ENOENT ? "not found on PATH" : String(cString: strerror(rc))
-            throw ProducerError("cannot run \(argv[0]): \(why)", help: rc == ENOENT ? "install it (make deps installs what vidmake needs)" : nil)
+            throw ProducerError("cannot run \(argv[0]): \(String(cString: strerror(rc)))")
         }
         guard cancel.register(pid) else {
             kill(-pid, SIGKILL)

@@ -87,6 +87,8 @@ public final class Build: @unchecked Sendable {
     public func run() -> BuildReport {
         let started = Date()
         var problems: [String] = []
+        // What killed builds left behind goes first (files no running process owns).
+        Leftovers.sweep(store: request.store.root, trees: [request.tree.root])
         do { try runner.run(expected: request.expected) } catch { problems.append("\(error)") }
 
         // The readable tree follows the store.

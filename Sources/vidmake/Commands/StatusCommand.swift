@@ -235,6 +235,7 @@ enum CleanCommand {
             return ExitCode.failure
         }
         defer { withExtendedLifetime(lock) {} }
+        Leftovers.sweep(store: session.stateDir, trees: [session.tree.root])
         let (removed, kept) = session.tree.clean(hasher: session.hasher)
         Output.out("removed \(removed) file\(removed == 1 ? "" : "s") from \(session.tree.relativeRoot)")
         for k in kept { Output.out("kept \(session.tree.relativeRoot)/\(k): you edited it (delete it yourself to drop the edit)") }

@@ -1,0 +1,107 @@
+import BuildState
+import Foundation
+import Producers
+import Testing
+
+/// What a killed build leaves behind, and what its children inherit.
+@Suite(.serialized)
+struct HardeningTests {
+    /// Processes whose command line names `text`, by pid.
+    static func processes(naming text: String) -> [Int32] {
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
+        return pids.filter { pid in
+            guard pid != getpid(), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(text)
+        }
+    }
+
+    /// The process group of `pid`, from /proc (field 5 of its stat line).
+    static func processGroup(_ pid: Int32) -> pid_t? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let close = text.range(of: ")", options: .backwards) else { return nil }
+        let fields = text[close.upperBound...].split(separator: " ")
+        return fields.count > 2 ? pid_t(fields[2]) : nil
+    }
+
+    /// Polls `condition` every 20 ms for at most `seconds` (a bound on a hang, not a measure).
+    static func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return condition()
+    }
+
+    /// An ffmpeg that never ends (a loop that stays quiet on stderr, as a long encode is), first
+    /// on PATH: the child a `kill -9` of vidmake's process group must not leave running.
+    @Test func killingTheBuildsProcessGroupLeavesNoChildRunning() throws {
+        let s = Scratch.storyboard()
+        let bin = s.dir + "/fakebin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try "#!/bin/sh\nwhile true; do sleep 0.1; done\n".write(toFile: bin + "/ffmpeg", atomically: true, encoding: .utf8)
+        chmod(bin + "/ffmpeg", 0o755)
+        var env = ProcessInfo.processInfo.environment
+        env["PATH"] = bin + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Repo.binary)
+        p.arguments = ["build", s.vidfile]
+        p.currentDirectoryURL = URL(fileURLWithPath: s.dir)
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let fake = bin + "/ffmpeg"
+        defer { for pid in Self.processes(naming: fake) { kill(pid, SIGKILL) } }
+        #expect(Self.eventually(120) { !Self.processes(naming: fake).isEmpty }, "the build never ran ffmpeg")
+        // Its process group, as a shell's job control or a CI runner's timeout kills it; if it
+        // shares the test's own group, vidmake alone (its children have groups of their own).
+        let group = Self.processGroup(p.processIdentifier)
+        if let group, group != getpgrp() { kill(-group, SIGKILL) } else { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        let gone = Self.eventually(10) { Self.processes(naming: fake).isEmpty }
+        #expect(gone, "ffmpeg still running after vidmake's group was killed: \(Self.processes(naming: fake))")
+    }
+
+    @Test func aKilledBuildsLeftoversAreSweptByTheNext() throws {
+        let s = BuiltExample.copy()
+        // A build killed mid-write leaves its temp files; the next build removes them.
+        let dead: pid_t = 4_000_001
+        let blob = s.dir + "/.vidmake/cas/sha256/00/0000.tmp-\(dead)-5"
+        try FileManager.default.createDirectory(atPath: s.dir + "/.vidmake/cas/sha256/00", withIntermediateDirectories: true)
+        try Data(repeating: 1, count: 10).write(to: URL(fileURLWithPath: blob))
+        try s.build()
+        let leftovers = FileManager.default.enumerator(atPath: s.dir)?.allObjects.compactMap { $0 as? String }
+            .filter { $0.contains(".tmp-") || $0.contains(".vidmake-tmp-") || $0.contains(".dat.nosync") } ?? []
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    @Test func leftoversOfDeadWritersAreSweptAndNothingElse() throws {
+        let s = BuiltExample.copy()
+        let dead: pid_t = 4_000_000   // above pid_max: never alive
+        let blobDir = s.dir + "/.vidmake/cas/sha256/ab"
+        try FileManager.default.createDirectory(atPath: blobDir, withIntermediateDirectories: true)
+        let stale = [blobDir + "/abcdef.tmp-\(dead)-1234", s.out + "/segments/01/narration.wav.vidmake-tmp-\(dead)",
+                     s.dir + "/.vidmake/stat-cache.json.tmp-\(dead)-99"]
+        let alive = [blobDir + "/abcdef.tmp-\(getpid())-1", s.out + "/notes.tmp-\(dead)"]   // a live writer's; a person's file
+        for f in stale + alive { try Data(repeating: 7, count: 1000).write(to: URL(fileURLWithPath: f)) }
+        try s.build()
+        for f in stale { #expect(!FileManager.default.fileExists(atPath: f), "\(f) left behind") }
+        for f in alive { #expect(FileManager.default.fileExists(atPath: f), "\(f) removed") }
+    }
+
+    @Test func childrenGetNoSecrets() throws {
+        let env = Subprocess.childEnvironment(["PATH": "/bin", "OPENAI_API_KEY": "sk-1", "REPLICATE_API_TOKEN": "r8",
+                                               "ELEVENLABS_API_KEY": "e", "HOME": "/root", "DB_PASSWORD": "x", "LANG": "C"])
+        #expect(env == ["PATH": "/bin", "HOME": "/root", "LANG": "C"])
+        // And a real child sees none of them.
+        setenv("VIDMAKE_TEST_SECRET_TOKEN", "tok-123", 1)
+        defer { unsetenv("VIDMAKE_TEST_SECRET_TOKEN") }
+        let r = try Subprocess.run(["env"], cancel: CancelToken(), captureStdout: true)
+        let printed = String(decoding: r.stdout, as: UTF8.self)
+        #expect(printed.contains("PATH="))
+        #expect(!printed.contains("tok-123"))
+    }
+}
