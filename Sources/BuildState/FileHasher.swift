@@ -27,9 +27,12 @@ public final class FileHasher: FileHashing, @unchecked Sendable {
         }
     }
 
+    /// The content hash of the file at `path`; nil if it is missing, unreadable or a symbolic
+    /// link (never followed: a link in `out/` is not an edit, and project files come here by
+    /// their real path).
     public func hash(_ path: String) -> String? {
         var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
         let key = (size: Int64(st.st_size), mtime: mtime, inode: UInt64(st.st_ino))
         if let e = lock.withLock({ cache[path] }), e.size == key.size, e.mtime == key.mtime, e.inode == key.inode { return e.hash }

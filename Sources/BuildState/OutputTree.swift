@@ -72,6 +72,15 @@ public struct OutputTree: Sendable {
         return out
     }
 
+    /// Files vidmake wrote that are symbolic links now: never followed, so never edits (a link
+    /// could lead anywhere on the machine), and never overwritten (they are the person's).
+    public func links() -> [String] {
+        loadManifest().files.keys.sorted().filter { path in
+            var st = stat()
+            return lstat(root + "/" + path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
+        }
+    }
+
     static func fileExtension(_ type: ArtifactType, blob: String) -> String {
         Media.fileExtension(type, file: blob)
     }

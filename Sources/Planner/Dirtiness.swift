@@ -96,7 +96,7 @@ public struct DirtyAnalysis: Sendable {
         for (ref, source) in graph.sources {
             switch source.content {
             case .text(let t): a.known[ref] = SHA256.hex(t)
-            case .file(let path): a.known[ref] = hasher.hash(folder + "/" + path) ?? "missing"
+            case .file(let path): a.known[ref] = graph.project.file(path).path.flatMap(hasher.hash) ?? "missing"
             }
         }
         for step in graph.steps { a.statuses[step.id] = a.status(of: step, graph: graph, store: store, hasher: hasher, forced: forced) }
@@ -111,7 +111,7 @@ public struct DirtyAnalysis: Sendable {
         for (ref, source) in graph.sources {
             switch source.content {
             case .text(let t): a.known[ref] = SHA256.hex(t)
-            case .file(let path): a.known[ref] = hasher.hash(folder + "/" + path) ?? "missing"
+            case .file(let path): a.known[ref] = graph.project.file(path).path.flatMap(hasher.hash) ?? "missing"
             }
         }
         return a
@@ -138,7 +138,7 @@ public struct DirtyAnalysis: Sendable {
     func inputHash(_ input: StepInput, graph: BuildGraph, hasher: FileHashing) -> InputHash {
         switch input.source {
         case .value, .unset: return .none
-        case .file(let path): return .hash(hasher.hash(graph.project.folder + "/" + path) ?? "missing")
+        case .file(let path): return .hash(graph.project.file(path).path.flatMap(hasher.hash) ?? "missing")
         case .artifacts(let refs, let gathered):
             var hashes: [String] = []
             for r in refs {

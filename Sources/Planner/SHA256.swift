@@ -20,9 +20,12 @@ public enum SHA256 {
         return encode(digest)
     }
 
-    /// Streams a file in 1 MiB chunks; nil if it cannot be read.
+    /// Streams a file in 1 MiB chunks; nil if it cannot be read or is a symbolic link (a
+    /// final link is never followed: callers pass real paths, see `ProjectPaths.confined`).
     public static func hex(fileAt path: String) -> String? {
-        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        let h = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         defer { try? h.close() }
         guard let ctx = EVP_MD_CTX_new() else { return nil }
         defer { EVP_MD_CTX_free(ctx) }

@@ -65,7 +65,7 @@ public struct Production {
             case .value(let v): inputs[input.parameter] = .value(v)
             case .unset: inputs[input.parameter] = .unset
             case .file(let p):
-                let path = folder + "/" + p
+                let path = try projectFile(p, in: folder, for: "\(step.id)'s \(input.parameter) input")
                 guard let h = hasher.hash(path) else {
                     throw ProducerError("\(step.id): cannot read \(path), its \(input.parameter) input", help: "the vidfile names this file; check that it exists")
                 }

@@ -87,6 +87,8 @@ public final class Runner: @unchecked Sendable {
     private var expected: Set<StepID> = []
     /// Side data of finished steps (`#words` → blob hash), handed to the steps that read their outputs.
     private var extras: [StepID: [String: String]] = [:]
+    /// Real paths of the project files the build reads, by the relative path the project names.
+    private var files: [String: String] = [:]
     private var interrupted = false
     private var failedAny = false
     private var total = 0
@@ -139,6 +141,7 @@ public final class Runner: @unchecked Sendable {
     /// `expected` (the steps the first analysis did not find up to date) sizes the progress
     /// count; it shrinks as some of them turn out to be up to date after all.
     public func run(expected: Set<StepID>) throws {
+        try confineFiles()
         try ingestSources()
         cleanTmp()
         let scope = options.targets.map { graph.closure(upstreamOf: $0) } ?? Set(graph.steps.map(\.id))
@@ -270,7 +273,7 @@ public final class Runner: @unchecked Sendable {
             switch i.source {
             case .value(let v): inputs[i.parameter] = .value(v)
             case .unset: inputs[i.parameter] = .unset
-            case .file(let p): inputs[i.parameter] = .file(graph.project.folder + "/" + p)
+            case .file(let p): inputs[i.parameter] = .file(files[p] ?? graph.project.folder + "/" + p)
             case .artifacts(let refs, let gathered):
                 inputs[i.parameter] = .artifacts(refs.map { ref in
                     let side = graph.producerOf[ref].flatMap { extras[$0] } ?? [:]
@@ -384,12 +387,25 @@ public final class Runner: @unchecked Sendable {
 
     /// Sources (the vidfile's overrides, edited out files) go into the store, so that producers
     /// read every artifact the same way.
+    /// Every project file the build reads, by its real path, confined to the project folder
+    /// before anything runs.
+    private func confineFiles() throws {
+        for (ref, source) in graph.sources.sorted(by: { $0.key < $1.key }) {
+            if case .file(let p) = source.content { files[p] = try projectFile(p, in: graph.project.folder, for: "the file of \(ref)") }
+        }
+        for step in graph.steps {
+            for i in step.inputs {
+                if case .file(let p) = i.source, files[p] == nil { files[p] = try projectFile(p, in: graph.project.folder, for: "\(step.id)'s \(i.parameter) input") }
+            }
+        }
+    }
+
     private func ingestSources() throws {
         for (ref, source) in graph.sources.sorted(by: { $0.key < $1.key }) {
             guard let hash = analysis.known[ref], !store.hasBlob(hash) else { continue }
             switch source.content {
             case .text(let t): try store.putBlob(Data(t.utf8))
-            case .file(let p): _ = try store.importFile(graph.project.folder + "/" + p, hash: hash)
+            case .file(let p): _ = try store.importFile(files[p] ?? graph.project.folder + "/" + p, hash: hash)
             }
         }
     }

@@ -126,3 +126,16 @@ extension Meter {
         }
     }
 }
+
+/// The real path of a file the project names, read by a step of `build` or `produce`: the
+/// confinement rule again at the moment of reading (a link may have changed since `check`).
+func projectFile(_ relative: String, in folder: String, for what: String) throws(ProducerError) -> String {
+    switch ProjectPaths.confined(relative, inside: folder) {
+    case .inside(let real): return real
+    case .missing:
+        throw ProducerError("cannot read \(relative), \(what): it does not exist", help: "the vidfile names this file; check that it exists")
+    case .outside(let real):
+        throw ProducerError("\(relative), \(what), leads outside the project folder (to \(real))",
+                            help: "vidmake reads only files inside the project's folder; copy the file in instead of linking to it")
+    }
+}

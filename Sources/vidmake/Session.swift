@@ -105,6 +105,9 @@ struct Session {
         // Out files a person edited stand in for their artifacts, like overrides in the vidfile.
         var edits: [OutputTree.Edit] = []
         var ignored: [(edit: OutputTree.Edit, why: String)] = []
+        for link in o.ignoreOutEdits ? [] : tree.links() {
+            Output.err("warning: \(tree.relativeRoot)/\(link) is a symbolic link; vidmake does not follow links under \(tree.relativeRoot), so it is not an edit (copy the file there instead)")
+        }
         for e in o.ignoreOutEdits ? [] : tree.edits(hasher: hasher) {
             if e.isView {
                 ignored.append((e, "a view of the script's fields; edit the field's own file (e.g. segments/01/narration.txt) instead"))
@@ -112,7 +115,7 @@ struct Session {
                 // An adopted edit: once the vidfile supplies the same content, the file is vidmake's again.
                 let supplied: String? = switch src.content {
                 case .text(let t): SHA256.hex(t)
-                case .file(let p): hasher.hash(project.folder + "/" + p)
+                case .file(let p): project.file(p).path.flatMap(hasher.hash)
                 }
                 if supplied == hasher.hash(tree.root + "/" + e.path) { continue }
                 let origin = project.overrides.first { ArtifactRef($0.artifact, $0.index) == src.artifact }

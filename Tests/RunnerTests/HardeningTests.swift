@@ -104,4 +104,96 @@ struct HardeningTests {
         #expect(printed.contains("PATH="))
         #expect(!printed.contains("tok-123"))
     }
+
+    /// Every file under `dir` (the store included) that contains `text`.
+    static func files(under dir: String, containing text: String) -> [String] {
+        let needle = Data(text.utf8)
+        return (FileManager.default.enumerator(atPath: dir)?.allObjects as? [String] ?? []).filter { rel in
+            var st = stat()
+            guard lstat(dir + "/" + rel, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG,
+                  let d = FileManager.default.contents(atPath: dir + "/" + rel) else { return false }
+            return d.range(of: needle) != nil
+        }
+    }
+
+    /// A narration.txt under out/ replaced by a link to a file outside the project: not an
+    /// edit, never read, never overwritten.
+    @Test func aLinkUnderOutIsNotFollowed() throws {
+        let s = BuiltExample.copy()
+        let outside = NSTemporaryDirectory() + "vidmake-outside-\(getpid()).txt"
+        try "OUTSIDE-TEXT-0451 must not be narrated".write(toFile: outside, atomically: true, encoding: .utf8)
+        defer { unlink(outside) }
+        let narration = s.out + "/segments/02/narration.txt"
+        unlink(narration)
+        #expect(symlink(outside, narration) == 0)
+        let r = try s.build()
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("segments/02/narration.txt is a symbolic link"), "\(r.err)")
+        #expect(!r.out.contains("using your edit"), "\(r.out)")
+        #expect(Self.files(under: s.dir, containing: "OUTSIDE-TEXT-0451").isEmpty)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: narration)) == outside, "the link was replaced")
+    }
+
+    /// After `emit --ninja`, the vidfile's article replaced by a link to the environment: the
+    /// step that reads it refuses, and the key is in no file.
+    @Test func aProjectFileLinkedOutsideIsRefusedByProduce() throws {
+        let s = BuiltExample.copy()
+        let key = "sk-leak-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
+        let emit = try s.vidmake(["emit", "--ninja", s.vidfile])
+        #expect(emit.status == 0, "\(emit.err)")
+        let article = s.dir + "/article.md"
+        #expect(unlink(article) == 0)
+        #expect(symlink("/proc/self/environ", article) == 0)
+        let r = try EmitTests.run(s, ["env", "OPENAI_API_KEY=\(key)", "ninja"])
+        #expect(r.status != 0, "\(r.out)")
+        #expect(r.out.contains("leads outside the project folder"), "\(r.out)")
+        #expect(Self.files(under: s.dir, containing: key).isEmpty, "\(Self.files(under: s.dir, containing: key))")
+        // The same rule for `vidmake build`.
+        let b = try s.vidmake(["build", s.vidfile], env: ["OPENAI_API_KEY": key])
+        #expect(b.status != 0)
+        #expect(b.err.contains("through a symbolic link") || b.err.contains("leads outside the project folder"), "\(b.err)")
+        #expect(Self.files(under: s.dir, containing: key).isEmpty)
+    }
+
+    /// Two vidfiles on one store, built at the same moment, five rounds of new text: both
+    /// succeed every time, each leaves its own work and its own tree, and after each round
+    /// both are up to date.
+    @Test func twoVidfilesBuildAtOnceOnOneStore() throws {
+        let s = Scratch.storyboard()
+        let base = try String(contentsOfFile: s.vidfile, encoding: .utf8)
+        let other = s.dir + "/other.vid.yaml"
+        for round in 1...5 {
+            try base.replacingOccurrences(of: "The first line", with: "In round \(round) the first line")
+                .write(toFile: s.vidfile, atomically: true, encoding: .utf8)
+            try base.replacingOccurrences(of: "The third segment", with: "In round \(round) the other third segment")
+                .write(toFile: other, atomically: true, encoding: .utf8)
+            var env = ProcessInfo.processInfo.environment
+            env["NO_COLOR"] = "1"
+            // Both started before either is waited for.
+            let both = try [s.vidfile, other].map { vidfile in
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: Repo.binary)
+                p.arguments = ["build", vidfile]
+                p.currentDirectoryURL = URL(fileURLWithPath: s.dir)
+                p.environment = env
+                let err = s.dir + "/" + (vidfile as NSString).lastPathComponent + ".err"
+                FileManager.default.createFile(atPath: err, contents: nil)
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle(forWritingAtPath: err)
+                p.standardInput = FileHandle.nullDevice
+                try p.run()
+                return (p, err)
+            }
+            for (p, err) in both {
+                p.waitUntilExit()
+                #expect(p.terminationStatus == 0, "round \(round): \((try? String(contentsOfFile: err, encoding: .utf8)) ?? "")")
+                unlink(err)
+            }
+            for vidfile in [s.vidfile, other] {
+                let plan = try s.vidmake(["plan", vidfile])
+                #expect(plan.out.contains(" 0 to run"), "round \(round): \(plan.out)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: s.dir + "/.vidmake/tmp"), "round \(round): work folders left")
+        }
+    }
 }

@@ -139,3 +139,42 @@ extension CommandLine {
         return ProjectPaths.absolute(arguments.first ?? "vidmake")
     }
 }
+
+/// Where a path a vidfile or recipe names leads, as vidmake reads it at the moment of reading
+/// (the checker has said so already at check time; a symbolic link can change after it).
+public enum ConfinedPath: Equatable, Sendable {
+    /// The file's real path (no symbolic link left in it), inside the project folder.
+    case inside(String)
+    /// It does not exist (or cannot be resolved).
+    case missing
+    /// `..` or a symbolic link leads it to `real`, outside the project folder.
+    case outside(real: String)
+
+    public var path: String? { if case .inside(let p) = self { p } else { nil } }
+}
+
+extension ProjectPaths {
+    /// The one rule for every project file vidmake reads (`build`, `produce`, edits under
+    /// `out/`): `relative` is resolved inside `folder`, every symbolic link followed, and the
+    /// result must still be inside `folder`'s real path. Read the returned path, never the
+    /// given one: it has no link left to swap (and `SHA256.hex(fileAt:)` and the stat cache
+    /// open it without following a final link).
+    public static func confined(_ relative: String, inside folder: String) -> ConfinedPath {
+        guard let root = realPath(folder) else { return .missing }
+        let joined = relative.hasPrefix("/") ? relative : folder + "/" + relative
+        guard let real = realPath(joined) else { return .missing }
+        return isInside(real, root) ? .inside(real) : .outside(real: real)
+    }
+
+    /// realpath(3): every link and `..` resolved; nil if a part does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+}
+
+extension Project {
+    /// The file the project names by `relative`, confined to the project folder (see `ProjectPaths.confined`).
+    public func file(_ relative: String) -> ConfinedPath { ProjectPaths.confined(relative, inside: folder) }
+}
