@@ -9,16 +9,40 @@ public enum BlobFiles {
         do {
             try FileManager.default.createDirectory(atPath: (dest as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             unlink(tmp)
-            try FileManager.default.copyItem(atPath: blob, toPath: tmp)
         } catch {
-            unlink(tmp)
             throw StoreError.io("cannot write \(dest): \(error.localizedDescription)")
         }
+        try copy(blob, to: tmp)
         chmod(tmp, 0o644)
         guard rename(tmp, dest) == 0 else {
             let why = String(cString: strerror(errno))
             unlink(tmp)
             throw StoreError.io("cannot write \(dest): \(why)")
+        }
+    }
+
+    /// Copies a file's bytes with read(2)/write(2), so that a failure says what the system
+    /// said (ENOSPC: "No space left on device"), with the path.
+    static func copy(_ source: String, to dest: String) throws(StoreError) {
+        let from = open(source, O_RDONLY | O_CLOEXEC)
+        guard from >= 0 else { throw StoreError.io("cannot read \(source): \(String(cString: strerror(errno)))") }
+        defer { close(from) }
+        let to = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard to >= 0 else { throw StoreError.io("cannot write \(dest): \(String(cString: strerror(errno)))") }
+        defer { close(to) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = read(from, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { let why = String(cString: strerror(errno)); unlink(dest); throw StoreError.io("cannot read \(source): \(why)") }
+            if n == 0 { return }
+            var offset = 0
+            while offset < n {
+                let w = buffer.withUnsafeBytes { Glibc.write(to, $0.baseAddress! + offset, n - offset) }
+                if w < 0 && errno == EINTR { continue }
+                guard w > 0 else { let why = String(cString: strerror(errno)); unlink(dest); throw StoreError.io("cannot write \(dest): \(why)") }
+                offset += w
+            }
         }
     }
 

@@ -200,10 +200,7 @@ public final class FileStateStore: BuildStore, @unchecked Sendable {
         let path = blobPath(hash)
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let tmp = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        do { try FileManager.default.copyItem(atPath: source, toPath: tmp) } catch {
-            unlink(tmp)
-            throw StoreError.io("cannot copy \(source) into the store: \(error.localizedDescription)")
-        }
+        try BlobFiles.copy(source, to: tmp)
         chmod(tmp, 0o444)
         guard rename(tmp, path) == 0 else {
             unlink(tmp)

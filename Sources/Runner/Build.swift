@@ -49,6 +49,13 @@ public struct BuildReport: Sendable {
     public var interrupted: Bool
     public var budgetReached: Bool
 
+    /// The disk that filled, as the first failure or problem that says so names it (one line:
+    /// the system's cause and the place), for the top of the report.
+    public var diskFull: String? {
+        (revision.failed.map(\.message) + problems).lazy
+            .filter(DiskSpace.isFull).compactMap { $0.split(separator: "\n").first.map(String.init) }.first
+    }
+
     /// 0 built, 1 a step failed, the budget stopped it or the state could not be written, 130 interrupted.
     public var exitStatus: Int32 {
         if interrupted { return 130 }

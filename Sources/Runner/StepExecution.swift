@@ -34,9 +34,18 @@ public enum StepExecution {
     static func execute(_ job: Job, in store: BuildStore, fingerprint: String, inputHashes: [String: String], attempts: Attempts,
                         beforeCall: (Job) throws(ProducerError) -> Void = { _ in }) throws(ProducerError) -> Executed {
         let started = Date()
-        let done = try attempts.run(job) { (job: Job) throws(ProducerError) in
-            try beforeCall(job)
-            return try produce(job, to: store, fingerprint: fingerprint, inputHashes: inputHashes, since: started)
+        let done: Attempts.Outcome<(outputs: [ArtifactRef: String], extras: [String: String], cost: Double)>
+        do throws(ProducerError) {
+            done = try attempts.run(job) { (job: Job) throws(ProducerError) in
+                try beforeCall(job)
+                return try produce(job, to: store, fingerprint: fingerprint, inputHashes: inputHashes, since: started)
+            }
+        } catch where !error.cancelled && DiskSpace.isFull(error.message) {
+            // The system's cause first, with the place; what the program said after it.
+            var full = error
+            full.message = DiskSpace.message(writingIn: job.workDir) + "\n" + error.message
+            full.help = "free some space there (or build with --state on a larger disk); the finished steps are kept"
+            throw full
         }
         return Executed(outputs: done.value.outputs, extras: done.value.extras, cost: done.value.cost, attempts: done.attempts,
                         seconds: Date().timeIntervalSince(started))

@@ -196,4 +196,45 @@ struct HardeningTests {
             #expect(!FileManager.default.fileExists(atPath: s.dir + "/.vidmake/tmp"), "round \(round): work folders left")
         }
     }
+
+    /// A tmpfs of `megabytes`, mounted for the test (root only; CI runs as root).
+    static func tmpfs(megabytes: Int) -> String? {
+        guard geteuid() == 0 else { return nil }
+        let dir = NSTemporaryDirectory() + "vidmake-tmpfs-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        guard let r = try? Tool.run(["mount", "-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", dir]), r.status == 0 else { return nil }
+        return dir
+    }
+
+    static let canMount: Bool = {
+        guard let d = tmpfs(megabytes: 1) else { return false }
+        _ = try? Tool.run(["umount", d])
+        rmdir(d)
+        return true
+    }()
+
+    /// A disk too small for the build: the cause the system gave, and where, said once and
+    /// first; the finished steps are kept, and with room the next build finishes the rest.
+    @Test(.enabled(if: HardeningTests.canMount, "needs root to mount a tmpfs"))
+    func aFullDiskIsNamedOnceAtTheTop() throws {
+        let disk = try #require(Self.tmpfs(megabytes: 4))
+        defer { _ = try? Tool.run(["umount", disk]); rmdir(disk) }
+        for f in try FileManager.default.contentsOfDirectory(atPath: Repo.storyboard) {
+            try FileManager.default.copyItem(atPath: Repo.storyboard + "/" + f, toPath: disk + "/" + f)
+        }
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        let (p, _, err) = try Tool.launch(Repo.binary, ["build", "story.vid.yaml"], cwd: disk, environment: env)
+        #expect(p.terminationStatus == 1, "\(err)")
+        let errors = err.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors.first?.hasPrefix("error: no space left on device: \(disk) (") == true, "\(err)")
+        #expect(err.components(separatedBy: "error: no space left on device:").count == 2, "said once:\n\(err)")
+        #expect(!err.contains("Conversion failed") && !err.contains("There isn’t enough space"), "\(err)")
+        #expect(err.contains("that finished are kept"), "\(err)")
+        // With room, the rest is built, and nothing that finished runs again.
+        #expect(try Tool.run(["mount", "-o", "remount,size=64m", disk]).status == 0)
+        let (again, out2, err2) = try Tool.launch(Repo.binary, ["build", "story.vid.yaml"], cwd: disk, environment: env)
+        #expect(again.terminationStatus == 0, "\(err2)")
+        #expect(out2.contains("up to date"), "\(out2)")
+    }
 }

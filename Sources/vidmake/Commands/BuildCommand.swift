@@ -173,7 +173,7 @@ enum BuildCommand {
             Output.err("warning: left \(session.tree.relativeRoot)/\(k) alone: vidmake did not write it (move it away to let the build write there)")
         }
         summarize(report, session: session, budget: f.budget)
-        for p in report.problems { Output.err("vidmake build: \(p)") }
+        for p in report.problems where p.split(separator: "\n").first.map(String.init) != report.diskFull { Output.err("vidmake build: \(p)") }
         return report.exitStatus
     }
 
@@ -196,8 +196,15 @@ enum BuildCommand {
         let g = session.graph
         let r = report.revision
         let tree = report.tree
+        // A full disk fails every step that writes: its cause is said once, first.
+        let full = report.diskFull
+        if let full { Output.err("error: \(full)\n  help: free some space there (or build with --state on a larger disk); the finished steps are kept") }
         for f in r.failed {
-            Output.err("error: \(f.step) (\(f.provider)) failed: \(f.message)")
+            if full != nil && DiskSpace.isFull(f.message) {
+                Output.err("error: \(f.step) (\(f.provider)) failed: no space left on device")
+            } else {
+                Output.err("error: \(f.step) (\(f.provider)) failed: \(f.message)")
+            }
         }
         let notStarted = r.skipped.filter { !$0.why.hasPrefix("needs ") }.count
         if !r.failed.isEmpty {
