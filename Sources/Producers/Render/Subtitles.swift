@@ -210,9 +210,9 @@ public enum Subtitles {
     // MARK: - SRT and WebVTT
 
     /// SubRip (`.srt`): for each cue its number from 1, `HH:MM:SS,mmm --> HH:MM:SS,mmm`, its lines and
-    /// a blank line. Lines end in LF. SRT has no way to escape text; players read `<i>`-style tags in
-    /// it, so the text is written as it is. A line break inside a line becomes a space (a blank line
-    /// would end the cue early), and a cue with no text is left out.
+    /// a blank line. Lines end in LF. A line break inside a line becomes a space (a blank line
+    /// would end the cue early), and a cue with no text is left out. SRT has no escapes, and
+    /// players read markup in it; the text is made literal by `srtLiteral`.
     public static func srt(_ cues: [Cue]) -> String {
         var out = ""
         var number = 0
@@ -221,7 +221,28 @@ public enum Subtitles {
             guard !lines.isEmpty else { continue }
             number += 1
             out += "\(number)\n\(clock(cue.start, ",")) --> \(clock(max(cue.start, cue.end), ","))\n"
-            out += lines.map { $0 + "\n" }.joined() + "\n"
+            out += lines.map { srtLiteral($0) + "\n" }.joined() + "\n"
+        }
+        return out
+    }
+
+    /// U+2060 WORD JOINER: no width, no break, no glyph.
+    static let joiner: Character = "\u{2060}"
+
+    /// A line of text that SRT readers show as it is. They take `<b>`, `<font …>` as tags,
+    /// `{\…}` as ASS overrides, `\N` `\n` `\h` as breaks and spaces, and a `-->` as a
+    /// timing line that starts a new cue (ffmpeg, VLC, mpv, players built on them). An
+    /// invisible word joiner after each `<`, `{` and `\`, and inside `-->`, leaves the glyphs
+    /// as they were and none of those forms: ffmpeg reads the text back literally.
+    static func srtLiteral(_ line: String) -> String {
+        var out = ""
+        var previous: [Character] = []
+        for c in line {
+            if c == ">" && previous.suffix(2) == ["-", "-"] { out.append(joiner) }
+            out.append(c)
+            if c == "<" || c == "{" || c == "\\" { out.append(joiner) }
+            previous.append(c)
+            if previous.count > 2 { previous.removeFirst() }
         }
         return out
     }
