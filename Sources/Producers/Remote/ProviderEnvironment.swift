@@ -47,10 +47,11 @@ public struct ProviderEnvironment: Sendable, CustomStringConvertible {
         }.sorted { $0.count > $1.count }
     }
 
-    /// The text with every secret replaced by `[redacted]`.
+    /// The text with every secret replaced by `[redacted]`, in every form a server may echo it
+    /// in (see `Redaction`).
     public func redact(_ text: String) -> String {
         var out = text
-        for s in secrets where out.contains(s) { out = out.replacingOccurrences(of: s, with: "[redacted]") }
+        for s in secrets { out = Redaction.redact(s, in: out) }
         return out
     }
 
