@@ -77,7 +77,7 @@ public final class Runner: @unchecked Sendable {
     private var waitingOn: [StepID: Int] = [:]
     private var dependents: [StepID: [StepID]] = [:]
     private var ready: Set<Int> = []
-    private var queued: [Int: DirtyReason] = [:]
+    private var queued = Queue()
     private var running: [StepID: CancelToken] = [:]
     private var events: [Event] = []
     private var pools: [String: Pool] = [:]
@@ -215,7 +215,7 @@ public final class Runner: @unchecked Sendable {
                         changed = true
                     } else {
                         reasons[step.id] = reason
-                        queued[i] = reason
+                        queued.insert(i, reason, local: Self.isLocal(step))
                     }
                 }
             }
@@ -233,11 +233,13 @@ public final class Runner: @unchecked Sendable {
     private func launch() -> Double? {
         var wake: Double?
         let now = clock.now() - started
-        for i in queued.keys.sorted() {
+        for i in queued.order {
+            // With every core busy only a remote step can start: stop looking once none is left.
+            if cpu.running >= cpu.limit.concurrency && queued.remote == 0 { break }
             let step = graph.steps[i]
             let name = ProviderTable.pool(step.provider)
             var pool = pools[name] ?? Pool(limit: limit(for: step.provider, pool: name))
-            let local = step.provider.family == "local" || step.provider.family == "file"
+            let local = Self.isLocal(step)
             if local && cpu.running >= cpu.limit.concurrency { continue }
             let (ok, wait) = pool.acquire(now: now)
             pools[name] = pool
@@ -246,7 +248,7 @@ public final class Runner: @unchecked Sendable {
                 continue
             }
             if local { _ = cpu.acquire(now: now) }
-            let reason = queued.removeValue(forKey: i)!
+            let reason = queued.remove(i)!
             let token = CancelToken()
             running[step.id] = token
             reporter.stepStarted(step, reason: reason)
@@ -258,6 +260,43 @@ public final class Runner: @unchecked Sendable {
             thread.start()
         }
         return wake
+    }
+
+    static func isLocal(_ step: Step) -> Bool { step.provider.family == "local" || step.provider.family == "file" }
+
+    /// Steps waiting for room, in graph order (kept sorted as they come, so that starting one
+    /// does not sort them all again: a 10,000-segment build queues thousands).
+    struct Queue {
+        private(set) var order: [Int] = []
+        private var reasons: [Int: DirtyReason] = [:]
+        private var localSteps: Set<Int> = []
+        /// How many of them are not local (they may start while every core is busy).
+        var remote: Int { order.count - localSteps.count }
+        var isEmpty: Bool { order.isEmpty }
+
+        mutating func insert(_ i: Int, _ reason: DirtyReason, local: Bool) {
+            guard reasons.updateValue(reason, forKey: i) == nil else { return }
+            order.insert(i, at: position(of: i))
+            if local { localSteps.insert(i) }
+        }
+
+        @discardableResult
+        mutating func remove(_ i: Int) -> DirtyReason? {
+            guard let r = reasons.removeValue(forKey: i) else { return nil }
+            order.remove(at: position(of: i))
+            localSteps.remove(i)
+            return r
+        }
+
+        /// The first place in `order` not below `i`.
+        private func position(of i: Int) -> Int {
+            var lo = 0, hi = order.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if order[mid] < i { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
     }
 
     private func limit(for provider: ProviderRef, pool: String) -> PoolLimit {
@@ -340,7 +379,7 @@ public final class Runner: @unchecked Sendable {
             failedAny = true
             finish(id, .failed(error))
             for d in graph.closure(downstreamOf: [id]) where d != id && outcomes[d] == nil {
-                if let i = graph.index[d] { ready.remove(i); queued[i] = nil }
+                if let i = graph.index[d] { ready.remove(i); queued.remove(i) }
                 outcomes[d] = .skipped("needs \(id), which failed")
             }
         case .cancelled(let id):

@@ -254,7 +254,9 @@ final class SignalTrap: @unchecked Sendable {
             s.setEventHandler { [self] in
                 let n = lock.withLock { count += 1; return count }
                 if n == 1 {
-                    if announce { FileHandle.standardError.write(Data("\r\u{1B}[Kvidmake: stopping (press Ctrl-C again to quit at once)\n".utf8)) }
+                    // Over the progress line on a terminal; a plain line in a log.
+                    let clear = isatty(2) == 1 ? "\r\u{1B}[K" : ""
+                    if announce { FileHandle.standardError.write(Data((clear + "vidmake: stopping (press Ctrl-C again to quit at once)\n").utf8)) }
                     handler()
                 } else {
                     _exit(130)
