@@ -133,7 +133,7 @@ public struct OutputTree: Sendable {
                 continue
             }
             try BlobFiles.install(blob: store.blobPath(e.hash), at: full)
-            _ = hasher.hash(full)
+            hasher.remember(full, hash: e.hash)   // a copy of a verified blob: no need to read it again
             manifest.files[path] = e
             report.written += 1
         }

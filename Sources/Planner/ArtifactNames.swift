@@ -31,7 +31,7 @@ public enum ArtifactNames {
             let dims = recipe.outputs[ref.name]?.output.dimensions ?? []
             guard let first = ref.index.first else { return base }
             let dim = dims.first ?? "part"
-            let folder = "\(dim)s/" + String(format: "%02d", first)
+            let folder = "\(dim)s/" + (first < 10 && first >= 0 ? "0\(first)" : "\(first)")
             let rest = ref.index.dropFirst().map(String.init)
             return folder + "/" + ([base] + rest).joined(separator: "-")
         }
