@@ -5,23 +5,7 @@ import RecipeParser
 public enum Media {
     /// The file extension a blob's content calls for: `png`, `jpg`, `webp`, `wav`, `mp3`, `mp4`…;
     /// `bin` when unknown.
-    public static func sniffExtension(_ path: String) -> String? {
-        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? h.close() }
-        let b = [UInt8]((try? h.read(upToCount: 16)) ?? Data())
-        func at(_ i: Int, _ s: String) -> Bool { b.count >= i + s.utf8.count && Array(b[i..<i + s.utf8.count]) == Array(s.utf8) }
-        if b.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "png" }
-        if b.starts(with: [0xFF, 0xD8, 0xFF]) { return "jpg" }
-        if at(0, "RIFF") && at(8, "WEBP") { return "webp" }
-        if at(0, "RIFF") && at(8, "WAVE") { return "wav" }
-        if at(0, "ID3") || (b.count > 1 && b[0] == 0xFF && (b[1] & 0xE0) == 0xE0) { return "mp3" }
-        if at(0, "fLaC") { return "flac" }
-        if at(0, "OggS") { return "ogg" }
-        if at(4, "ftyp") { return at(8, "M4A ") ? "m4a" : "mp4" }
-        if b.starts(with: [0x1A, 0x45, 0xDF, 0xA3]) { return "mkv" }
-        if at(0, "GIF8") { return "gif" }
-        return nil
-    }
+    public static func sniffExtension(_ path: String) -> String? { MediaSniff.format(ofFileAt: path) }
 
     /// The extension of an artifact's file in `out/NAME/`: by type for text, JSON, subtitles and
     /// timelines (WebVTT and OpenTimelineIO told apart by their first bytes), by content for media.

@@ -280,4 +280,17 @@ struct HardeningTests {
         let upToDate = words.firstIndex(of: "up").flatMap { Int(words[$0 - 1]) } ?? -1
         #expect(toRun > 0 && upToDate >= after && toRun + upToDate == 29999, "\(plan.out)")
     }
+
+    /// The vidfile's own picture replaced by text under the same name: `build` stops at the
+    /// checker, at the vidfile line that names it, before any step runs.
+    @Test func aTextFileNamedPNGIsNamed() throws {
+        let s = BuiltExample.copy()
+        try "not a picture\n".write(toFile: s.dir + "/photos/appomattox.png", atomically: true, encoding: .utf8)
+        let before = s.records().count
+        let r = try s.vidmake(["build", s.vidfile])
+        #expect(r.status == 1)
+        #expect(r.err.contains("civilwar.vid.yaml:23:13: error: 'photos/appomattox.png' is not an image: its bytes are not PNG, JPEG, WebP or GIF"), "\(r.err)")
+        #expect(!r.err.contains("codec none") && !r.err.contains("FAILED"), "\(r.err)")
+        #expect(s.records().count == before)
+    }
 }

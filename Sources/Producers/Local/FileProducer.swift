@@ -15,16 +15,11 @@ public struct FileProducer: Producer {
             throw ProducerError("\(job.step.id): the file provider needs option 'path'", help: "write options: { path: media/intro.mp4 }")
         }
         guard FileManager.default.isReadableFile(atPath: path) else { throw ProducerError("cannot read \(path)") }
-        let ext = Media.sniffExtension(path) ?? (path as NSString).pathExtension.lowercased()
-        let wanted: [ArtifactType: Set<String>] = [
-            .image: ["png", "jpg", "webp", "gif"],
-            .audio: ["wav", "mp3", "flac", "ogg", "m4a"],
-            .video: ["mp4", "mkv", "mov", "webm", "m4a"],
-        ]
-        if let ok = wanted[out.type], !ok.contains(ext) {
-            throw ProducerError("\(path) does not look like \(out.type.rawValue) (\(ext.isEmpty ? "unknown format" : ext))",
-                                help: "\(out.type.rawValue) files vidmake reads: \(ok.sorted().joined(separator: ", "))")
+        // A file is known by its first bytes, not its name: a text file called .png is not a picture.
+        if let why = MediaSniff.mismatch(path, shown: ProjectPaths.display(path), as: out.type) {
+            throw ProducerError(why, help: "\(out.type.rawValue) files vidmake reads: \(MediaSniff.formats(for: out.type)?.1 ?? "")")
         }
+        let ext = Media.sniffExtension(path) ?? (path as NSString).pathExtension.lowercased()
         if out.type == .audio || out.type == .video {
             let streams = try Media.streams(path, cancel: job.cancel)
             let need = out.type == .audio ? "audio" : "video"

@@ -265,6 +265,14 @@ struct VidfileChecker {
         return out
     }
 
+    /// A picture, sound or clip the vidfile names must be one by its bytes: a text file called
+    /// `.png` fails here, at its line, not in the render after paid steps ran.
+    private mutating func mediaFile(_ path: String, at real: String, type: ArtifactType, span: SourceSpan) -> String? {
+        guard let why = MediaSniff.mismatch(real, shown: "'\(path)'", as: type) else { return path }
+        diags.error(why, at: span, help: "name a \(MediaSniff.formats(for: type)?.1 ?? "") file; vidmake reads a file by its content, whatever its name")
+        return nil
+    }
+
     private mutating func content(_ node: YAMLNode, type: ArtifactType, what: String) -> ArtifactOverride.Content? {
         if case .mapping = node.kind {
             guard let m = MappingReader(node, what, keys: [KeySpec("file", "", S.string())], &diags) else { return nil }
@@ -277,14 +285,16 @@ struct VidfileChecker {
                 return nil
             }
             guard let path = scalarText(f, "'file'", &diags) else { return nil }
-            return ProjectPaths.resolve(path, inside: folder, what: "file", at: scalarBase(f), &diags).map { _ in .file(path) }
+            guard let real = ProjectPaths.resolve(path, inside: folder, what: "file", at: scalarBase(f), &diags) else { return nil }
+            return mediaFile(path, at: real, type: type, span: scalarBase(f)).map { .file($0) }
         }
         guard case .scalar(let s) = node.kind, !node.isNull else {
             diags.error("\(what) must be \(type.isFile ? "a file path" : "text"), found \(node.describedKind)", at: node.span)
             return nil
         }
         if type.isFile {
-            return ProjectPaths.resolve(s, inside: folder, what: "file", at: scalarBase(node), &diags).map { _ in .file(s) }
+            guard let real = ProjectPaths.resolve(s, inside: folder, what: "file", at: scalarBase(node), &diags) else { return nil }
+            return mediaFile(s, at: real, type: type, span: scalarBase(node)).map { .file($0) }
         }
         if s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             diags.error("\(what) is empty", at: node.span, help: "write the text, or remove the override")
