@@ -18,7 +18,7 @@ public enum ProducerRegistry {
         case ("local", .video, "card"): return CardVideo()
         case ("local", .music, "tones"): return TonesMusic()
         case ("local", .render, "ffmpeg"): return FFmpegRender()
-        case ("file", _, _): return FileProducer()
+        case ("file", .image, _), ("file", .video, _), ("file", .music, _), ("file", .tts, _): return FileProducer()
         case ("openai", .llm, _), ("ollama", .llm, _): return ChatCompletions()
         default: return nil
         }

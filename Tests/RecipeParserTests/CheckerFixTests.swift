@@ -83,3 +83,39 @@ extension CheckerFixTests {
         #expect(render.fingerprintFields(scene: true)["subtitle_style"] == nil && render.fingerprintFields(scene: true)["karaoke"] == nil)
     }
 }
+
+/// The machine facts the checker asks for, from the real espeak-ng.
+struct LiveMachineTests {
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/espeak-ng")))
+    func espeakVoicesAreReadByEveryName() throws {
+        let voices = try #require(LiveMachine.shared.espeakVoices())
+        // The language column, the file column and its last part, and an "other language".
+        for name in ["en-us", "en-gb", "gmw/en", "en", "de", "zh"] { #expect(voices.contains(name), "\(name)") }
+        #expect(!voices.contains("en-xx") && !voices.contains("pty"))
+        #expect(LiveMachine.baseVoice("en-US+f3") == "en-us")
+    }
+
+    /// The voice the vidfile names is checked where it is written: the vidfile, a segment, --set.
+    @Test func unknownVoicesAreLocatedWhereWritten() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("voices-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "# A\n\nWords.\n".write(toFile: dir + "/a.md", atomically: true, encoding: .utf8)
+        let vid = dir + "/v.vid.yaml"
+        try "vidmake: 1\ninclude: documentary\ninputs:\n  inquiry: x\n  source: a.md\n  voice: en-us\nsegments:\n  2:\n    voice: xx-yy\n"
+            .write(toFile: vid, atomically: true, encoding: .utf8)
+        let machine = FixedMachine(voices: ["en-us", "de"])
+        let one = Checker(environment: [:], machine: machine).check(path: vid)
+        let errors = one.diagnostics.sorted.filter { $0.severity == .error }
+        #expect(errors.count == 1)
+        #expect(errors.first?.message == "espeak-ng has no voice 'xx-yy' (producer 'narration' speaks with local/espeak)")
+        #expect(errors.first?.span?.start.line == 9 && errors.first?.span?.start.column == 12)
+        // --set replaces the vidfile's voice: only the one in force is checked.
+        let set = Checker(environment: [:], settings: [("voice", "fr")], machine: machine).check(path: vid)
+        let messages = set.diagnostics.sorted.filter { $0.severity == .error }.map(\.message)
+        #expect(messages.contains("espeak-ng has no voice 'fr' (producer 'narration' speaks with local/espeak)"))
+        #expect(!messages.contains { $0.contains("'en-us'") })
+        // A machine that cannot say leaves voices to the build.
+        #expect(Checker(environment: [:], machine: FixedMachine(voices: nil)).check(path: vid).ok)
+    }
+}

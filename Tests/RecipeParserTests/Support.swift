@@ -12,8 +12,14 @@ enum Repo {
 /// Checks a file in process and renders its diagnostics as golden lines: the first line of each
 /// diagnostic with paths relative to `base` (or the repository), and its help line.
 func goldenLines(for path: String, base: String, settings: [(name: String, value: String)] = []) -> [String] {
-    let result = Checker(environment: [:], settings: settings).check(path: path)
+    let result = Checker(environment: [:], settings: settings, machine: FixedMachine()).check(path: path)
     return golden(result.diagnostics.sorted, base: base)
+}
+
+/// A machine with a fixed set of espeak-ng voices, so goldens do not depend on what is installed.
+struct FixedMachine: MachineFacts {
+    var voices: Set<String>? = ["en", "en-us", "en-gb", "en-gb-scotland", "de", "fr", "es", "gmw/en", "gmw/en-us"]
+    func espeakVoices() -> Set<String>? { voices }
 }
 
 func golden(_ diagnostics: [Diagnostic], base: String) -> [String] {

@@ -22,9 +22,12 @@ public struct Checker: Sendable {
     public var environment: [String: String]
     /// `--set name=value` overrides of inputs, in command-line order.
     public var settings: [(name: String, value: String)]
+    /// What may be asked of the machine: espeak-ng's voices.
+    public var machine: MachineFacts
 
     public init(sources: SourceManager = SourceManager(), environment: [String: String] = ProcessInfo.processInfo.environment,
-                settings: [(name: String, value: String)] = []) {
+                settings: [(name: String, value: String)] = [], machine: MachineFacts = LiveMachine.shared) {
+        self.machine = machine
         self.sources = sources
         self.environment = environment
         self.settings = settings
@@ -61,7 +64,7 @@ public struct Checker: Sendable {
             return CheckResult(kind: .recipe, recipe: recipe, project: nil, diagnostics: diags)
         }
         var checker = VidfileChecker(file: file, absolutePath: absolute, sources: sources, environment: environment,
-                                     settings: commandLineSettings())
+                                     settings: commandLineSettings(), machine: machine)
         let (recipe, project) = checker.check(root)
         diags.append(contentsOf: checker.diags)
         return CheckResult(kind: .vidfile, recipe: recipe, project: diags.hasErrors ? nil : project, diagnostics: diags)

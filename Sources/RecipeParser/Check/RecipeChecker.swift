@@ -175,6 +175,11 @@ struct RecipeChecker {
         }
         if let prompt = p.prompt {
             let known = Set(p.inputs.map(\.parameter) + recipe.dimensions.filter { $0.parent == nil }.map { "\($0.name)_count" })
+            for span in PromptFiles.unclosed(in: prompt) {
+                diags.error("'{{' opens a placeholder that is never closed", at: span,
+                            help: "close it with '}}' on the same line: {{name}}",
+                            notes: [.init("prompt of '\(p.name)' named here", at: prompt.span)])
+            }
             for (name, span) in PromptFiles.placeholders(in: prompt) where !known.contains(name) {
                 diags.error("placeholder {{\(name)}} names no input of producer '\(p.name)'", at: span,
                             help: Spelling.didYouMean(name, known) ?? "the producer reads: \(known.sorted().joined(separator: ", "))",

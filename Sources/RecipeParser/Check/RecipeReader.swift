@@ -411,6 +411,27 @@ enum PromptFiles {
         return PromptTemplate(path: path, absolutePath: abs, span: span, text: text)
     }
 
+    /// Every `{{` with no `}}` after it on its line: a placeholder left open would be sent as text.
+    static func unclosed(in prompt: PromptTemplate) -> [SourceSpan] {
+        let display = ProjectPaths.display(prompt.absolutePath)
+        var out: [SourceSpan] = []
+        for (n, raw) in prompt.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let chars = Array(raw)
+            var i = 0
+            while i + 1 < chars.count {
+                guard chars[i] == "{", chars[i + 1] == "{" else { i += 1; continue }
+                var j = i + 2
+                while j + 1 < chars.count, !(chars[j] == "}" && chars[j + 1] == "}") { j += 1 }
+                if j + 1 >= chars.count {
+                    out.append(SourceSpan(SourceLocation(file: display, line: n + 1, column: i + 1), length: 2))
+                    break
+                }
+                i = j + 2
+            }
+        }
+        return out
+    }
+
     /// Every `{{name}}` in the text, with its location in the prompt file.
     static func placeholders(in prompt: PromptTemplate) -> [(name: String, span: SourceSpan)] {
         var out: [(String, SourceSpan)] = []

@@ -8,7 +8,14 @@ struct VidfileChecker {
     let environment: [String: String]
     /// `--set name=value` from the command line, as located scalars.
     let settings: [YAMLPair]
+    /// What the checker may ask of this machine (espeak-ng's voices).
+    let machine: MachineFacts
     var diags = Diagnostics()
+    /// Every voice the vidfile or command line names, by input: the voice, where it is written,
+    /// and whether it is the whole video's (rather than one segment's).
+    var voiceValues: [String: [(String, SourceSpan, Bool)]] = [:]
+    /// Voice inputs set for the whole video (not only per segment).
+    var globalVoices: Set<String> = []
 
     var folder: String { URL(fileURLWithPath: absolutePath).deletingLastPathComponent().path }
 
@@ -59,6 +66,9 @@ struct VidfileChecker {
         let evaluator = Evaluator(inputs: inputs, perIndex: perIndex)
         guard let sizes = computeSizes(recipe: recipe, evaluator: evaluator, overrides: overrides) else { return (recipe, nil) }
         checkSegmentRange(segmentKeys, overrides: overrides, recipe: recipe, sizes: sizes, inputs: inputs)
+        if diags.hasErrors { return (recipe, nil) }
+        checkContracts(recipe: recipe, inputs: inputs, perIndex: perIndex, sizes: sizes, overrides: overrides,
+                       inputsSpan: m.pair("inputs")?.key.span ?? includeNode.span)
         if diags.hasErrors { return (recipe, nil) }
         let project = Project(vidfile: file.path, vidfilePath: absolutePath, folder: folder, recipe: recipe, inputs: inputs,
                               perIndex: perIndex, sizes: sizes, overrides: overrides, render: render)
@@ -144,7 +154,13 @@ struct VidfileChecker {
             diags.error("recipe '\(recipe.name)' has no input '\(p.name)'", at: p.key.span, help: help)
             return
         }
+        // A later setting (--set after the vidfile) replaces the earlier one: only it is checked.
+        let perSegment = (voiceValues[p.name] ?? []).filter { !$0.2 }
         guard let v = value(p.value, for: decl) else { return }
+        if decl.type == .voice, let last = voiceValues[p.name]?.last {
+            voiceValues[p.name] = perSegment + [(last.0, last.1, true)]
+            globalVoices.insert(p.name)
+        }
         values[p.name] = v
     }
 
@@ -152,6 +168,7 @@ struct VidfileChecker {
     private mutating func value(_ node: YAMLNode, for decl: InputDecl) -> Value? {
         guard let v = ValueParser.parse(node, as: decl.type, "input '\(decl.name)'", &diags) else { return nil }
         guard ValueParser.checkBounds(v, decl, at: node.span, "input '\(decl.name)'", &diags) else { return nil }
+        if decl.type == .voice, case .text(let voice) = v { voiceValues[decl.name, default: []].append((voice, scalarBase(node), false)) }
         if decl.type == .file, case .text(let path) = v {
             guard ProjectPaths.resolve(path, inside: folder, what: "file", at: scalarBase(node), &diags) != nil else { return nil }
         }
@@ -340,7 +357,17 @@ struct VidfileChecker {
                 let rows = chain.isEmpty ? [] : overrides.filter { o in
                     recipe.outputs[o.artifact]?.output.dimensions == chain + [d.name] && Array(o.index.prefix(path.count)) == path
                 }
-                if let longest = rows.map({ $0.index.last ?? 0 }).max() { count = longest }
+                if let longest = rows.map({ $0.index.last ?? 0 }).max() {
+                    // The row may be longer than the input asks, not longer than the input allows.
+                    if case .reference(let r) = d.count, let decl = recipe.input(r.name), case .int(let most)? = decl.max, longest > most,
+                       let row = rows.max(by: { ($0.index.last ?? 0) < ($1.index.last ?? 0) }) {
+                        let place = zip(chain, path).map { "\($0) \($1)" }.joined(separator: ", ")
+                        diags.error("\(longest) entries for \(place)'s '\(row.artifact)': '\(r.name)' allows at most \(most) \(d.name)s", at: row.span,
+                                    help: "give at most \(most) entries", notes: [.init("the maximum", at: decl.span)])
+                        return nil
+                    }
+                    count = longest
+                }
                 let suffix = path.isEmpty ? "" : " in \(zip(chain, path).map { "\($0) \($1)" }.joined(separator: ", "))"
                 guard count >= 1 else {
                     diags.error("dimension '\(d.name)' has \(count) instances\(suffix)", at: d.count.span,

@@ -21,8 +21,8 @@ public enum ProviderCatalog {
         ProviderSpec(
             family: "local",
             models: [.llm: ["article", "template"], .tts: ["espeak"], .image: ["card"], .video: ["card"],
-                     .music: ["tones"], .align: ["espeak"], .render: ["ffmpeg"]],
-            defaultModels: [.llm: "article", .tts: "espeak", .image: "card", .video: "card", .music: "tones", .align: "espeak", .render: "ffmpeg"],
+                     .music: ["tones"], .render: ["ffmpeg"]],
+            defaultModels: [.llm: "article", .tts: "espeak", .image: "card", .video: "card", .music: "tones", .render: "ffmpeg"],
             options: ["rate": .int, "pitch": .int, "words_per_minute": .int, "palette": .text, "font": .text, "seed": .int,
                       "mood": .text, "key": .text, "tempo": .int, "length": .duration, "lead": .duration],
             keyVariable: nil, isLocal: true),
