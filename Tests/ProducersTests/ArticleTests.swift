@@ -1,22 +1,20 @@
 import Foundation
-import XCTest
+import Testing
 import Planner
 @testable import Producers
 import RecipeParser
 
 /// `local/article`, the offline script producer, run on the civil war example and on small
 /// articles made to show one behaviour each.
-final class ArticleTests: XCTestCase {
+@Suite final class ArticleTests {
     static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("examples/civilwar/article.md").path
     static let style = "archival photograph, sepia"
 
     private var dirs: [String] = []
 
-    override func tearDown() {
+    deinit {
         for dir in dirs { try? FileManager.default.removeItem(atPath: dir) }
-        dirs = []
-        super.tearDown()
     }
 
     // MARK: Helpers
@@ -65,7 +63,7 @@ final class ArticleTests: XCTestCase {
 
     private func article(_ text: String) -> JobInput {
         let path = tempDir() + "/article.md"
-        XCTAssert(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
         return .file(path)
     }
 
@@ -95,172 +93,168 @@ final class ArticleTests: XCTestCase {
 
     // MARK: The example
 
-    func testExampleMakesExactlyTheRequestedFiles() throws {
+    @Test func exampleMakesExactlyTheRequestedFiles() throws {
         let outputs = outputs(segments: 6)
         let job = job(source: .file(Self.example), outputs: outputs)
         let texts = try run(job)
-        XCTAssertEqual(Set(texts.keys), Set(outputs.map(\.artifact)))
+        #expect(Set(texts.keys) == Set(outputs.map(\.artifact)))
         let written = try FileManager.default.contentsOfDirectory(atPath: job.workDir)
-        XCTAssertEqual(written.count, outputs.count, "no other files in the work folder: \(written.sorted())")
+        #expect(written.count == outputs.count, "no other files in the work folder: \(written.sorted())")
         for (ref, text) in texts {
-            XCTAssertFalse(text.isEmpty, "\(ref) is empty")
-            XCTAssertEqual(text, text.trimmingCharacters(in: .whitespacesAndNewlines), "\(ref) is not trimmed")
+            #expect(!text.isEmpty, "\(ref) is empty")
+            #expect(text == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(ref) is not trimmed")
         }
-        XCTAssertEqual(texts[ArtifactRef("title")], "The American Civil War")
+        #expect(texts[ArtifactRef("title")] == "The American Civil War")
     }
 
-    func testExampleNarrationFillsTenSecondSegmentsInArticleOrder() throws {
+    @Test func exampleNarrationFillsTenSecondSegmentsInArticleOrder() throws {
         let texts = try run(job(source: .file(Self.example), outputs: outputs(segments: 6)))
         let narration = narrations(texts, 6)
-        XCTAssertEqual(narration.count, 6)
+        #expect(narration.count == 6)
         let source = flat(try String(contentsOfFile: Self.example, encoding: .utf8))
         var last = source.startIndex
         for (s, text) in narration.enumerated() {
             let n = words(text)
-            XCTAssert((12...28).contains(n), "narration[\(s + 1)] has \(n) words, for a budget of 21: \(text)")
-            XCTAssert(endsSentence(text), "narration[\(s + 1)] does not end a sentence: \(text)")
+            #expect((12...28).contains(n), "narration[\(s + 1)] has \(n) words, for a budget of 21: \(text)")
+            #expect(endsSentence(text), "narration[\(s + 1)] does not end a sentence: \(text)")
             // Extractive: the article's own words (a sentence cut short has its own closing period).
             let body = String(text.dropLast())
             guard let found = source.range(of: body, range: last..<source.endIndex) else {
-                return XCTFail("narration[\(s + 1)] is not the article's text, after the segment before: \(text)")
+                Issue.record("narration[\(s + 1)] is not the article's text, after the segment before: \(text)")
+                return
             }
             last = found.upperBound
         }
-        XCTAssert(narration[0].hasPrefix("Between 1861 and 1865"), "the first segment is the article's lead: \(narration[0])")
-        XCTAssert(narration[5].hasSuffix("long after the guns fell silent."), "the last segment closes: \(narration[5])")
+        #expect(narration[0].hasPrefix("Between 1861 and 1865"), "the first segment is the article's lead: \(narration[0])")
+        #expect(narration[5].hasSuffix("long after the guns fell silent."), "the last segment closes: \(narration[5])")
     }
 
-    func testExampleImagePromptsEndWithTheStyleAndDiffer() throws {
+    @Test func exampleImagePromptsEndWithTheStyleAndDiffer() throws {
         let texts = try run(job(source: .file(Self.example), outputs: outputs(segments: 6)))
         var prompts: [String] = []
         for s in 1...6 {
-            let first = try XCTUnwrap(texts[ArtifactRef("image_prompt", [s, 1])])
-            let second = try XCTUnwrap(texts[ArtifactRef("image_prompt", [s, 2])])
-            XCTAssertNotEqual(first, second, "segment \(s)")
+            let first = try #require(texts[ArtifactRef("image_prompt", [s, 1])])
+            let second = try #require(texts[ArtifactRef("image_prompt", [s, 2])])
+            #expect(first != second, "segment \(s)")
             prompts += [first, second]
-            let motion = try XCTUnwrap(texts[ArtifactRef("motion_prompt", [s])])
-            XCTAssert(motion.hasSuffix(", " + Self.style) && motion.hasPrefix("Slow "), motion)
+            let motion = try #require(texts[ArtifactRef("motion_prompt", [s])])
+            #expect(motion.hasSuffix(", " + Self.style) && motion.hasPrefix("Slow "), "\(motion)")
         }
-        XCTAssertEqual(prompts.count, 12)
+        #expect(prompts.count == 12)
         for prompt in prompts {
-            XCTAssert(prompt.hasSuffix(", " + Self.style), prompt)
-            XCTAssertGreaterThan(words(prompt), words(Self.style) + 2, prompt)
-            XCTAssertFalse(prompt.contains("\n"), prompt)
+            #expect(prompt.hasSuffix(", " + Self.style), "\(prompt)")
+            #expect(words(prompt) > words(Self.style) + 2, "\(prompt)")
+            #expect(!(prompt.contains("\n")), "\(prompt)")
         }
     }
 
-    func testFiveImagesOfASegmentAreAllDifferent() throws {
+    @Test func fiveImagesOfASegmentAreAllDifferent() throws {
         let texts = try run(job(source: .file(Self.example), outputs: outputs(segments: 6, images: 5)))
         for s in 1...6 {
             let prompts = (1...5).compactMap { texts[ArtifactRef("image_prompt", [s, $0])] }
-            XCTAssertEqual(Set(prompts).count, 5, "segment \(s): \(prompts)")
+            #expect(Set(prompts).count == 5, "segment \(s): \(prompts)")
         }
     }
 
-    func testTitleAndSummaryAlone() throws {
+    @Test func titleAndSummaryAlone() throws {
         let outputs = [Step.Output(artifact: ArtifactRef("title"), type: .text), Step.Output(artifact: ArtifactRef("summary"), type: .text)]
         let texts = try run(job(source: .file(Self.example), outputs: outputs))
-        XCTAssertEqual(Set(texts.keys), [ArtifactRef("title"), ArtifactRef("summary")])
-        let summary = try XCTUnwrap(texts[ArtifactRef("summary")])
+        #expect(Set(texts.keys) == [ArtifactRef("title"), ArtifactRef("summary")])
+        let summary = try #require(texts[ArtifactRef("summary")])
         let source = flat(try String(contentsOfFile: Self.example, encoding: .utf8))
-        XCTAssertEqual(ArticleScript.Sentences.split(summary).count, 2, summary)
-        for sentence in ArticleScript.Sentences.split(summary) { XCTAssert(source.contains(sentence), sentence) }
+        #expect(ArticleScript.Sentences.split(summary).count == 2, "\(summary)")
+        for sentence in ArticleScript.Sentences.split(summary) { #expect(source.contains(sentence), "\(sentence)") }
     }
 
-    func testExampleIsDeterministic() throws {
+    @Test func exampleIsDeterministic() throws {
         let outputs = outputs(segments: 6)
         let a = try run(job(source: .file(Self.example), outputs: outputs))
         let b = try run(job(source: .file(Self.example), outputs: outputs))
-        XCTAssertEqual(a, b)
+        #expect(a == b)
     }
 
     /// The vidfile overrides narration[3]: the step does not make it, but segment 3 still takes its
     /// part of the article, so the other segments say what they would have said.
-    func testOverriddenNarrationKeepsTheOtherSegments() throws {
+    @Test func overriddenNarrationKeepsTheOtherSegments() throws {
         let all = try run(job(source: .file(Self.example), outputs: outputs(segments: 6)))
         let outputs = outputs(segments: 6, without: [ArtifactRef("narration", [3])])
         let some = try run(job(source: .file(Self.example), outputs: outputs))
-        XCTAssertEqual(Set(some.keys), Set(outputs.map(\.artifact)))
-        XCTAssertNil(some[ArtifactRef("narration", [3])])
-        for s in [1, 2, 4, 5, 6] { XCTAssertEqual(some[ArtifactRef("narration", [s])], all[ArtifactRef("narration", [s])]) }
-        XCTAssertEqual(some[ArtifactRef("image_prompt", [3, 1])], all[ArtifactRef("image_prompt", [3, 1])])
+        #expect(Set(some.keys) == Set(outputs.map(\.artifact)))
+        #expect(some[ArtifactRef("narration", [3])] == nil)
+        for s in [1, 2, 4, 5, 6] { #expect(some[ArtifactRef("narration", [s])] == all[ArtifactRef("narration", [s])]) }
+        #expect(some[ArtifactRef("image_prompt", [3, 1])] == all[ArtifactRef("image_prompt", [3, 1])])
     }
 
-    func testWordsPerMinuteSetsTheBudget() throws {
+    @Test func wordsPerMinuteSetsTheBudget() throws {
         let texts = try run(job(source: .file(Self.example), outputs: outputs(segments: 6),
                                 options: ["words_per_minute": .int(300)]))
         let counts = narrations(texts, 6).map(words)
-        XCTAssertGreaterThan(counts.reduce(0, +), 6 * 35, "\(counts)")
+        #expect(counts.reduce(0, +) > 6 * 35, "\(counts)")
     }
 
-    func testKidsGetShorterSentences() throws {
+    @Test func kidsGetShorterSentences() throws {
         let general = narrations(try run(job(source: .file(Self.example), outputs: outputs(segments: 6))), 6)
         let kids = narrations(try run(job(source: .file(Self.example), outputs: outputs(segments: 6), audience: "kids")), 6)
         func meanSentence(_ texts: [String]) -> Double {
             let sentences = texts.flatMap { $0.split(separator: ".").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty } }
             return Double(texts.map(words).reduce(0, +)) / Double(sentences.count)
         }
-        XCTAssertLessThan(meanSentence(kids), meanSentence(general))
+        #expect(meanSentence(kids) < meanSentence(general))
     }
 
     // MARK: Failing clearly
 
-    func testMissingSourceSaysWhatToDo() throws {
-        XCTAssertThrowsError(try run(job(source: .unset, outputs: outputs(segments: 6)))) { error in
-            let e = error as? ProducerError
-            XCTAssertEqual(e?.message, "local/article narrates a source text, and this vidfile sets none")
-            XCTAssert(e?.help?.contains("source: article.md") == true)
-            XCTAssert(e?.help?.contains("provider") == true)
-        }
-        XCTAssertThrowsError(try run(job(source: article("  \n\n "), outputs: outputs(segments: 6))))
-        XCTAssertThrowsError(try run(job(source: article("# Only a heading\n\n---\n"), outputs: outputs(segments: 6)))) { error in
-            XCTAssertEqual((error as? ProducerError)?.message, "local/article found no sentences to narrate in the source")
-        }
+    @Test func missingSourceSaysWhatToDo() throws {
+        let e = #expect(throws: ProducerError.self) { try self.run(self.job(source: .unset, outputs: self.outputs(segments: 6))) }
+        #expect(e?.message == "local/article narrates a source text, and this vidfile sets none")
+        #expect(e?.help?.contains("source: article.md") == true)
+        #expect(e?.help?.contains("provider") == true)
+        let blank = article("  \n\n "), headingOnly = article("# Only a heading\n\n---\n")
+        #expect(throws: (any Error).self) { try self.run(self.job(source: blank, outputs: self.outputs(segments: 6))) }
+        let noSentences = #expect(throws: ProducerError.self) { try self.run(self.job(source: headingOnly, outputs: self.outputs(segments: 6))) }
+        #expect(noSentences?.message == "local/article found no sentences to narrate in the source")
     }
 
-    func testUnknownOutputsAreNamed() throws {
+    @Test func unknownOutputsAreNamed() throws {
         let outputs = outputs(segments: 1) + [Step.Output(artifact: ArtifactRef("quiz", [1]), type: .text),
                                               Step.Output(artifact: ArtifactRef("title_card"), type: .image)]
-        XCTAssertThrowsError(try run(job(source: .file(Self.example), outputs: outputs))) { error in
-            let message = (error as? ProducerError)?.message ?? ""
-            XCTAssert(message.contains("quiz[1]") && message.contains("title_card (image)"), message)
-            XCTAssert(message.contains("narration[segment]"), message)
-        }
+        let error = #expect(throws: ProducerError.self) { try self.run(self.job(source: .file(Self.example), outputs: outputs)) }
+        let message = error?.message ?? ""
+        #expect(message.contains("quiz[1]") && message.contains("title_card (image)"), "\(message)")
+        #expect(message.contains("narration[segment]"), "\(message)")
     }
 
     // MARK: Short and long articles
 
     /// A short article for a long video: its sentences are split at clause breaks so that each of
     /// the 30 segments has something of its own to say, in order, never repeated.
-    func testShortArticleIsSplitIntoClauses() throws {
+    @Test func shortArticleIsSplitIntoClauses() throws {
         let sentences = (1...20).map {
             "In year \($0) the village of Ashford built bridge number \($0) over the river, and its farmers carried load \($0) across it to market."
         }
         let texts = try run(job(source: article(sentences.joined(separator: " ")), seconds: 300, outputs: outputs(segments: 30)))
         let narration = narrations(texts, 30)
-        XCTAssertEqual(narration.count, 30)
-        XCTAssertEqual(Set(narration).count, 30, "no segment repeats another")
+        #expect(narration.count == 30)
+        #expect(Set(narration).count == 30, "no segment repeats another")
         var numbers: [Int] = []
         for text in narration {
-            XCTAssert(endsSentence(text), text)
-            XCTAssert(text.first?.isUppercase == true, text)
-            XCTAssertGreaterThanOrEqual(words(text), 5, text)
+            #expect(endsSentence(text), "\(text)")
+            #expect(text.first?.isUppercase == true, "\(text)")
+            #expect(words(text) >= 5, "\(text)")
             numbers += text.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .punctuationCharacters)) }
         }
-        XCTAssertEqual(numbers, numbers.sorted(), "in the article's order")
-        XCTAssertEqual(Set(numbers), Set(1...20), "the whole article is told")
+        #expect(numbers == numbers.sorted(), "in the article's order")
+        #expect(Set(numbers) == Set(1...20), "the whole article is told")
     }
 
-    func testTooShortArticleSaysHowLongAVideoItCanFill() throws {
+    @Test func tooShortArticleSaysHowLongAVideoItCanFill() throws {
         let source = article("The bridge opened in 1901. Farmers crossed it.")
-        XCTAssertThrowsError(try run(job(source: source, seconds: 300, outputs: outputs(segments: 30)))) { error in
-            let e = error as? ProducerError
-            XCTAssert(e?.message.contains("cannot narrate 30 segments") == true, e?.message ?? "")
-            XCTAssertEqual(e?.help, "set `duration:` to 20s or less, or give a longer `source:`")
-        }
+        let e = #expect(throws: ProducerError.self) { try self.run(self.job(source: source, seconds: 300, outputs: self.outputs(segments: 30))) }
+        #expect(e?.message.contains("cannot narrate 30 segments") == true, "\(e?.message ?? "")")
+        #expect(e?.help == "set `duration:` to 20s or less, or give a longer `source:`")
     }
 
-    func testOneMegabyteArticleIsQuick() throws {
+    @Test func oneMegabyteArticleIsQuick() throws {
         let base = try String(contentsOfFile: Self.example, encoding: .utf8)
         var text = ""
         var copy = 0
@@ -272,19 +266,19 @@ final class ArticleTests: XCTestCase {
         let start = Date()
         let texts = try run(job)
         let seconds = Date().timeIntervalSince(start)
-        XCTAssertEqual(narrations(texts, 6).count, 6)
-        XCTAssertLessThan(seconds, 1.0, "a 1 MB article took \(seconds) s")
+        #expect(narrations(texts, 6).count == 6)
+        #expect(seconds < 1.0, "a 1 MB article took \(seconds) s")
     }
 
     // MARK: Text handling
 
-    func testAbbreviationsAndInitialsDoNotEndSentences() {
+    @Test func abbreviationsAndInitialsDoNotEndSentences() {
         let text = """
             Ulysses S. Grant led the U.S. Army to victory. Gen. Grant met Robert E. Lee at 3.5 miles from the town. \
             Mr. Lincoln asked, "Is it over?" he said. Dr. Mudd, Lt. Col. Smith, etc. came too. \
             She said "the end." Then the guns fell silent... Was it over? It was! They moved to the U.S. The war was over.
             """
-        XCTAssertEqual(ArticleScript.Sentences.split(text), [
+        #expect(ArticleScript.Sentences.split(text) == [
             "Ulysses S. Grant led the U.S. Army to victory.",
             "Gen. Grant met Robert E. Lee at 3.5 miles from the town.",
             "Mr. Lincoln asked, \"Is it over?\" he said.",
@@ -298,7 +292,7 @@ final class ArticleTests: XCTestCase {
         ])
     }
 
-    func testMarkdownIsReducedToPlainParagraphs() {
+    @Test func markdownIsReducedToPlainParagraphs() {
         let markdown = """
             ---
             author: someone
@@ -332,8 +326,8 @@ final class ArticleTests: XCTestCase {
             Last words
             """
         let text = ArticleScript.MarkdownText(markdown)
-        XCTAssertEqual(text.title, "The Great War")
-        XCTAssertEqual(text.paragraphs, [
+        #expect(text.title == "The Great War")
+        #expect(text.paragraphs == [
             "Intro with bold, emphasis, code, a link and an image. Tagged & escaped *stars*, snake_case stays.",
             "A quoted paragraph.",
             "first item.",
@@ -343,32 +337,29 @@ final class ArticleTests: XCTestCase {
         ])
     }
 
-    func testLongSentenceIsCutAtAClauseBoundary() throws {
+    @Test func longSentenceIsCutAtAClauseBoundary() throws {
         let long = "The army marched for many days across the wide and muddy plains of the west, "
             + "while the supply wagons fell further and further behind the long columns of tired men."
         let texts = try run(job(source: article(long + " The end came soon after that."), seconds: 8,
                                 outputs: [Step.Output(artifact: ArtifactRef("narration", [1]), type: .text)]))
-        XCTAssertEqual(texts[ArtifactRef("narration", [1])],
-                       "The army marched for many days across the wide and muddy plains of the west.")
+        #expect(texts[ArtifactRef("narration", [1])] == "The army marched for many days across the wide and muddy plains of the west.")
     }
 
-    func testTitleComesFromTheInquiryWhenTheArticleHasNoHeading() throws {
+    @Test func titleComesFromTheInquiryWhenTheArticleHasNoHeading() throws {
         let outputs = [Step.Output(artifact: ArtifactRef("title"), type: .text)]
         let plain = article("Rome grew from a village into an empire. Its roads crossed a continent.")
-        XCTAssertEqual(try run(job(source: plain, outputs: outputs, inquiry: "What was the Roman Empire?"))[ArtifactRef("title")],
-                       "The Roman Empire")
-        XCTAssertEqual(try run(job(source: plain, outputs: outputs, inquiry: ""))[ArtifactRef("title")],
-                       "Rome grew from a village into an empire")
+        #expect(try run(job(source: plain, outputs: outputs, inquiry: "What was the Roman Empire?"))[ArtifactRef("title")] == "The Roman Empire")
+        #expect(try run(job(source: plain, outputs: outputs, inquiry: ""))[ArtifactRef("title")] == "Rome grew from a village into an empire")
     }
 
-    func testNamesAreCalledTheSameInEveryPrompt() throws {
+    @Test func namesAreCalledTheSameInEveryPrompt() throws {
         let source = article("""
             Robert E. Lee took command of the army in 1862. The soldiers cheered as the general rode past the camp.
 
             Years later, Lee surrendered at Appomattox Court House. His tired army laid down its rifles in the field.
             """)
         let texts = try run(job(source: source, seconds: 20, outputs: outputs(segments: 2)))
-        XCTAssertEqual(texts[ArtifactRef("image_prompt", [1, 2])], "Portrait of Robert E. Lee, 1862, \(Self.style)")
-        XCTAssertEqual(texts[ArtifactRef("motion_prompt", [2])], "Slow pull-back from Robert E. Lee at Appomattox Court House, \(Self.style)")
+        #expect(texts[ArtifactRef("image_prompt", [1, 2])] == "Portrait of Robert E. Lee, 1862, \(Self.style)")
+        #expect(texts[ArtifactRef("motion_prompt", [2])] == "Slow pull-back from Robert E. Lee at Appomattox Court House, \(Self.style)")
     }
 }

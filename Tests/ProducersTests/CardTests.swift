@@ -2,22 +2,21 @@ import Foundation
 import Planner
 @testable import Producers
 import RecipeParser
-import XCTest
+import Testing
 
 /// `local/card` (image and video) and the ffmpeg escaping it relies on. Needs ffmpeg, ffprobe and
 /// the DejaVu fonts.
-final class CardTests: XCTestCase {
+@Suite final class CardTests {
     static let style = "archival photograph, sepia"
     static let grant = "Ulysses S. Grant and Robert E. Lee at Appomattox Court House, archival photograph, sepia"
 
-    var folder = ""
+    let folder = NSTemporaryDirectory() + "card-tests-" + UUID().uuidString
 
-    override func setUpWithError() throws {
-        folder = NSTemporaryDirectory() + "card-tests-" + UUID().uuidString
+    init() throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
 
-    override func tearDownWithError() throws {
+    deinit {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
@@ -25,7 +24,7 @@ final class CardTests: XCTestCase {
 
     /// Levels 1 and 2 round-trip through ffmpeg's own parsers: `metadata=mode=add` stores the
     /// value as parsed, `metadata=mode=print` prints it.
-    func testOptionValuesRoundTripThroughFFmpeg() throws {
+    @Test func optionValuesRoundTripThroughFFmpeg() throws {
         let values = [
             ": ' \\ , ; [ ] = % spaces",
             "it's 100% done: ok, fine [x]; \\o/",
@@ -48,23 +47,23 @@ final class CardTests: XCTestCase {
             if let line = r.stderr.split(separator: "\n").first(where: { $0.contains(marker) }), let at = line.range(of: marker) {
                 printed = String(line[at.upperBound...])
             }
-            XCTAssertEqual(printed, v, "value \(i)")
+            #expect(printed == v, "value \(i)")
         }
     }
 
-    func testEscapeLevelsAsSpecified() {
-        XCTAssertEqual(FFmpegEscape.drawtext("100% \\o/ {x}"), "100\\% \\\\o/ {x}")
-        XCTAssertEqual(FFmpegEscape.optionValue("a:b 'c'\t\\"), "a\\:b\\ \\'c\\'\\\t\\\\")
-        XCTAssertEqual(FFmpegEscape.filtergraph("[a],b;c 'd'"), "\\[a\\]\\,b\\;c\\ \\'d\\'")
-        XCTAssertEqual(FFmpegEscape.path("/tmp/we:ird [dir]"), "/tmp/we\\\\:ird\\\\\\ \\[dir\\]")
+    @Test func escapeLevelsAsSpecified() {
+        #expect(FFmpegEscape.drawtext("100% \\o/ {x}") == "100\\% \\\\o/ {x}")
+        #expect(FFmpegEscape.optionValue("a:b 'c'\t\\") == "a\\:b\\ \\'c\\'\\\t\\\\")
+        #expect(FFmpegEscape.filtergraph("[a],b;c 'd'") == "\\[a\\]\\,b\\;c\\ \\'d\\'")
+        #expect(FFmpegEscape.path("/tmp/we:ird [dir]") == "/tmp/we\\\\:ird\\\\\\ \\[dir\\]")
     }
 
     /// Level 0: text escaped for drawtext's expansion draws exactly what a text file drawn with
     /// `expansion=none` draws, and something is drawn at all.
-    func testDrawtextEscapingMatchesTextFile() throws {
+    @Test func drawtextEscapingMatchesTextFile() throws {
         let text = "100% {pts} %{pts} \\o/ it's: a, b; [c]"
         let file = folder + "/text.txt"
-        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data(text.utf8)))
+        #expect(FileManager.default.createFile(atPath: file, contents: Data(text.utf8)))
         let font = CardDesign.fontFolder + "DejaVuSans.ttf"
         func frameHash(_ drawtext: String) throws -> String {
             let graph = "color=c=black:s=640x64:d=0.04,format=rgb24" + (drawtext.isEmpty ? "" : "," + drawtext)
@@ -75,36 +74,36 @@ final class CardTests: XCTestCase {
         let common = "fontfile=\(FFmpegEscape.path(font)):fontsize=24:fontcolor=white:x=4:y=20"
         let escaped = try frameHash("drawtext=\(common):text=" + FFmpegEscape.filtergraph(FFmpegEscape.optionValue(FFmpegEscape.drawtext(text))))
         let fromFile = try frameHash("drawtext=\(common):textfile=\(FFmpegEscape.path(file)):expansion=none")
-        XCTAssertEqual(escaped, fromFile)
-        XCTAssertNotEqual(escaped, try frameHash(""))
+        #expect(escaped == fromFile)
+        #expect(try escaped != frameHash(""))
     }
 
     // MARK: card image
 
-    func testCardIsExactlyTheFrameSizeAtAnyAspect() throws {
+    @Test func cardIsExactlyTheFrameSizeAtAnyAspect() throws {
         for (w, h) in [(1920, 1080), (1080, 1920), (1080, 1080), (1001, 777)] {
             let png = try renderCard(prompt: CardTests.grant, width: w, height: h)
-            XCTAssertEqual(Media.sniffExtension(png), "png")
+            #expect(Media.sniffExtension(png) == "png")
             let size = try pngSize(png)
-            XCTAssertEqual(size.width, w)
-            XCTAssertEqual(size.height, h)
+            #expect(size.width == w)
+            #expect(size.height == h)
         }
     }
 
-    func testIdenticalInputsGiveIdenticalBytes() throws {
+    @Test func identicalInputsGiveIdenticalBytes() throws {
         let a = try renderCard(prompt: CardTests.grant, width: 640, height: 360, subfolder: "a")
         let b = try renderCard(prompt: CardTests.grant, width: 640, height: 360, subfolder: "b")
-        XCTAssertEqual(SHA256.hex(fileAt: a), SHA256.hex(fileAt: b))
+        #expect(SHA256.hex(fileAt: a) == SHA256.hex(fileAt: b))
     }
 
-    func testDifferentPromptsGiveDifferentCards() throws {
+    @Test func differentPromptsGiveDifferentCards() throws {
         let a = try renderCard(prompt: CardTests.grant, width: 640, height: 360, subfolder: "a")
         let b = try renderCard(prompt: "Lincoln delivers the Gettysburg Address, archival photograph, sepia", width: 640, height: 360, subfolder: "b")
-        XCTAssertNotEqual(SHA256.hex(fileAt: a), SHA256.hex(fileAt: b))
+        #expect(SHA256.hex(fileAt: a) != SHA256.hex(fileAt: b))
     }
 
     /// Text that would break a hand-built filtergraph, or a font, renders.
-    func testAwkwardPromptsRender() throws {
+    @Test func awkwardPromptsRender() throws {
         let prompts = [
             "He said \"don't\" — it's 100% true: a\\b [x]; y, z",
             "%{pts} %{localtime} %% \\% '' \\' \\\\",
@@ -119,147 +118,149 @@ final class CardTests: XCTestCase {
         ]
         for (i, prompt) in prompts.enumerated() {
             let png = try renderCard(prompt: prompt, width: 480, height: 270, subfolder: "p\(i)")
-            XCTAssertEqual(try pngSize(png).width, 480, prompt)
+            #expect(try pngSize(png).width == 480, "\(prompt)")
         }
     }
 
-    func testEmptyPromptIsAnError() {
-        XCTAssertThrowsError(try renderCard(prompt: " \n\t ", width: 320, height: 180)) { error in
-            XCTAssertTrue("\(error)".contains("prompt is empty"), "\(error)")
-        }
+    @Test func emptyPromptIsAnError() {
+        let error = #expect(throws: (any Error).self) { try self.renderCard(prompt: " \n\t ", width: 320, height: 180) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("prompt is empty"), "\(String(describing: error))")
     }
 
-    func testUnknownPaletteListsTheNames() {
-        XCTAssertThrowsError(try renderCard(prompt: "A harbour", width: 320, height: 180, options: ["palette": .text("rainbow")])) { error in
-            XCTAssertTrue("\(error)".contains("rainbow"))
-            XCTAssertTrue("\(error)".contains("sepia, noir, neon"), "\(error)")
+    @Test func unknownPaletteListsTheNames() {
+        let error = #expect(throws: (any Error).self) {
+            try self.renderCard(prompt: "A harbour", width: 320, height: 180, options: ["palette": .text("rainbow")])
         }
+        let said = error.map { "\($0)" } ?? ""
+        #expect(said.contains("rainbow"))
+        #expect(said.contains("sepia, noir, neon"), "\(said)")
     }
 
-    func testMissingFontIsAnError() {
-        XCTAssertThrowsError(try renderCard(prompt: "A harbour", width: 320, height: 180, options: ["font": .text("fonts/none.ttf")])) { error in
-            XCTAssertTrue("\(error)".contains("fonts/none.ttf"), "\(error)")
+    @Test func missingFontIsAnError() {
+        let error = #expect(throws: (any Error).self) {
+            try self.renderCard(prompt: "A harbour", width: 320, height: 180, options: ["font": .text("fonts/none.ttf")])
         }
+        let said = error.map { "\($0)" } ?? ""
+        #expect(said.contains("fonts/none.ttf"), "\(said)")
     }
 
-    func testNamedPaletteAndFontOptions() throws {
+    @Test func namedPaletteAndFontOptions() throws {
         let plain = try renderCard(prompt: "A harbour", width: 320, height: 180, subfolder: "a")
         let styled = try renderCard(prompt: "A harbour", width: 320, height: 180, subfolder: "b",
                                     options: ["palette": .text("Neon"), "font": .text(CardDesign.fontFolder + "DejaVuSerif.ttf")])
-        XCTAssertNotEqual(SHA256.hex(fileAt: plain), SHA256.hex(fileAt: styled))
+        #expect(SHA256.hex(fileAt: plain) != SHA256.hex(fileAt: styled))
     }
 
-    func testHeadlineIsTheKeyPhraseAndCaptionTheStyle() {
+    @Test func headlineIsTheKeyPhraseAndCaptionTheStyle() {
         let p = CardText.phrases(prompt: CardTests.grant, style: CardTests.style)
-        XCTAssertEqual(p.headline, "Ulysses S. Grant and Robert E. Lee at Appomattox Court House")
-        XCTAssertEqual(p.caption, "ARCHIVAL PHOTOGRAPH \u{00B7} SEPIA")
+        #expect(p.headline == "Ulysses S. Grant and Robert E. Lee at Appomattox Court House")
+        #expect(p.caption == "ARCHIVAL PHOTOGRAPH \u{00B7} SEPIA")
 
         let q = CardText.phrases(prompt: "The harbour at dawn, fishing boats, 1890 archival photograph sepia", style: CardTests.style)
-        XCTAssertEqual(q.headline, "The harbour at dawn")
-        XCTAssertEqual(q.caption, "FISHING BOATS \u{00B7} 1890")
+        #expect(q.headline == "The harbour at dawn")
+        #expect(q.caption == "FISHING BOATS \u{00B7} 1890")
 
         let r = CardText.phrases(prompt: "Lincoln at Gettysburg in archival photograph sepia", style: CardTests.style)
-        XCTAssertEqual(r.headline, "Lincoln at Gettysburg")
+        #expect(r.headline == "Lincoln at Gettysburg")
 
         let long = CardText.phrases(prompt: "A lone lighthouse keeper climbs the spiral stairs of the tower while a storm rolls in over the cliffs", style: "")
-        XCTAssertEqual(long.headline, "A lone lighthouse keeper climbs the spiral stairs\u{2026}")
-        XCTAssertEqual(long.caption, "")
+        #expect(long.headline == "A lone lighthouse keeper climbs the spiral stairs\u{2026}")
+        #expect(long.caption == "")
     }
 
-    func testLineBreaksKeepNamesAndConnectingWordsTogether() {
-        XCTAssertEqual(CardText.units("Ulysses S. Grant and Robert E. Lee at Appomattox Court House"),
-                       ["Ulysses S. Grant", "and Robert E. Lee", "at Appomattox", "Court", "House"])
+    @Test func lineBreaksKeepNamesAndConnectingWordsTogether() {
+        #expect(CardText.units("Ulysses S. Grant and Robert E. Lee at Appomattox Court House") == ["Ulysses S. Grant", "and Robert E. Lee", "at Appomattox", "Court", "House"])
         let font = CardFont(path: CardDesign.fontFolder + "DejaVuSans-Bold.ttf")
         // A unit wider than a line breaks at its spaces, not inside a word.
         let lines = CardText.wrap(["a", "very-long-word", "and a unit of several words"], font: font, size: 10, width: 120)
-        XCTAssertGreaterThan(lines.count, 2)
-        XCTAssertTrue(lines.allSatisfy { font.width($0, size: 10) <= 120 }, "\(lines)")
-        XCTAssertEqual(lines.joined(separator: " "), "a very-long-word and a unit of several words")
+        #expect(lines.count > 2)
+        #expect(lines.allSatisfy { font.width($0, size: 10) <= 120 }, "\(lines)")
+        #expect(lines.joined(separator: " ") == "a very-long-word and a unit of several words")
     }
 
     /// Every headline line fits inside the 10 % margins, in the font that draws it.
-    func testLayoutKeepsTextInsideTheMargins() throws {
+    @Test func layoutKeepsTextInsideTheMargins() throws {
         let long = Array(repeating: "Ulysses Grant and Robert Lee", count: 8).joined(separator: " and ")
         for (w, h) in [(1920, 1080), (1080, 1920), (1001, 777)] {
             for prompt in [CardTests.grant, long, "Appomattox"] {
                 let design = try CardDesign(prompt: prompt, style: CardTests.style, palette: nil, fontPath: nil, step: "image[1]")
                 let layout = CardLayout(design: design, width: w, height: h)
-                XCTAssertFalse(layout.headline.isEmpty)
+                #expect(!layout.headline.isEmpty)
                 for line in layout.headline {
-                    XCTAssertLessThanOrEqual(design.headlineFont.width(line.text, size: Double(layout.headlineSize)), Double(w) * 0.8, line.text)
-                    XCTAssertGreaterThan(Double(line.baseline), Double(h) * 0.1)
+                    #expect(design.headlineFont.width(line.text, size: Double(layout.headlineSize)) <= Double(w) * 0.8, "\(line.text)")
+                    #expect(Double(line.baseline) > Double(h) * 0.1)
                 }
                 let lowest = layout.caption?.baseline ?? layout.rule.y
-                XCTAssertLessThan(Double(lowest), Double(h) * 0.9)
+                #expect(Double(lowest) < Double(h) * 0.9)
             }
         }
     }
 
-    func testPaletteFollowsTheStyle() {
-        XCTAssertEqual(CardPalette.forStyle("archival photograph, sepia").name, "sepia")
-        XCTAssertEqual(CardPalette.forStyle("film noir, black and white").name, "noir")
-        XCTAssertEqual(CardPalette.forStyle("neon cyberpunk city").name, "neon")
-        XCTAssertEqual(CardPalette.forStyle("soft pastel watercolor").name, "pastel")
-        XCTAssertEqual(CardPalette.forStyle("cinematic, anamorphic").name, "cinematic")
+    @Test func paletteFollowsTheStyle() {
+        #expect(CardPalette.forStyle("archival photograph, sepia").name == "sepia")
+        #expect(CardPalette.forStyle("film noir, black and white").name == "noir")
+        #expect(CardPalette.forStyle("neon cyberpunk city").name == "neon")
+        #expect(CardPalette.forStyle("soft pastel watercolor").name == "pastel")
+        #expect(CardPalette.forStyle("cinematic, anamorphic").name == "cinematic")
         let other = CardPalette.forStyle("flat vector illustration")
-        XCTAssertTrue(CardPalette.neutral.contains(other))
-        XCTAssertEqual(CardPalette.forStyle("flat vector illustration"), other)
+        #expect(CardPalette.neutral.contains(other))
+        #expect(CardPalette.forStyle("flat vector illustration") == other)
     }
 
-    func testFontMetricsReadDejaVu() throws {
-        let metrics = try XCTUnwrap(FontMetrics(path: CardDesign.fontFolder + "DejaVuSans-Bold.ttf"))
-        XCTAssertTrue(metrics.covers("A"))
-        XCTAssertTrue(metrics.covers("\u{05D0}"))   // Hebrew alef
-        XCTAssertFalse(metrics.covers("\u{4E2D}"))  // CJK: no DejaVu glyph
-        XCTAssertGreaterThan(metrics.width("WWW"), metrics.width("iii"))
-        XCTAssertEqual(metrics.width("M"), 2038.0 / 2048)  // hmtx advance / unitsPerEm
-        XCTAssertNil(FontMetrics(path: "/etc/hostname"))
+    @Test func fontMetricsReadDejaVu() throws {
+        let metrics = try #require(FontMetrics(path: CardDesign.fontFolder + "DejaVuSans-Bold.ttf"))
+        #expect(metrics.covers("A"))
+        #expect(metrics.covers("\u{05D0}"))   // Hebrew alef
+        #expect(!(metrics.covers("\u{4E2D}")))  // CJK: no DejaVu glyph
+        #expect(metrics.width("WWW") > metrics.width("iii"))
+        #expect(metrics.width("M") == 2038.0 / 2048)  // hmtx advance / unitsPerEm
+        #expect(FontMetrics(path: "/etc/hostname") == nil)
     }
 
     // MARK: card video
 
-    func testTextToVideoClip() throws {
+    @Test func textToVideoClip() throws {
         let job = try makeJob(kind: .video, prompt: CardTests.grant, width: 641, height: 361, fps: 24)
-        let mp4 = try XCTUnwrap(try CardVideo().run(job).files.values.first)
+        let mp4 = try #require(try CardVideo().run(job).files.values.first)
         let info = try probe(mp4)
-        XCTAssertEqual(info["codec_name"], "h264")
-        XCTAssertEqual(info["pix_fmt"], "yuv420p")
-        XCTAssertEqual(info["width"], "640")
-        XCTAssertEqual(info["height"], "360")
-        XCTAssertEqual(info["r_frame_rate"], "24/1")
-        XCTAssertEqual(info["nb_frames"], "120")
-        XCTAssertEqual(try Media.streams(mp4, cancel: CancelToken()), ["video"])
-        XCTAssertEqual(try Media.duration(mp4, cancel: CancelToken()), 5, accuracy: 0.05)
+        #expect(info["codec_name"] == "h264")
+        #expect(info["pix_fmt"] == "yuv420p")
+        #expect(info["width"] == "640")
+        #expect(info["height"] == "360")
+        #expect(info["r_frame_rate"] == "24/1")
+        #expect(info["nb_frames"] == "120")
+        #expect(try Media.streams(mp4, cancel: CancelToken()) == ["video"])
+        #expect(try abs(Media.duration(mp4, cancel: CancelToken()) - 5) <= 0.05)
     }
 
-    func testImageToVideoClip() throws {
+    @Test func imageToVideoClip() throws {
         // A 4:3 test picture into a 16:9 frame: scaled and cropped to fill.
         let picture = folder + "/picture.png"
         try Subprocess.check(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=400x300", "-frames:v", "1", picture],
                              cancel: CancelToken())
         var job = try makeJob(kind: .video, prompt: "slow pan left across the scene", width: 320, height: 180, fps: 25)
         job.inputs["image"] = .artifacts([ArtifactFile(ref: ArtifactRef("image", [3, 2]), type: .image, path: picture)], gathered: false)
-        let mp4 = try XCTUnwrap(try CardVideo().run(job).files.values.first)
+        let mp4 = try #require(try CardVideo().run(job).files.values.first)
         let info = try probe(mp4)
-        XCTAssertEqual(info["width"], "320")
-        XCTAssertEqual(info["height"], "180")
-        XCTAssertEqual(info["nb_frames"], "125")
-        XCTAssertEqual(try Media.streams(mp4, cancel: CancelToken()), ["video"])
-        XCTAssertFalse(FileManager.default.fileExists(atPath: job.workDir + "/card.png"), "image mode draws no card")
+        #expect(info["width"] == "320")
+        #expect(info["height"] == "180")
+        #expect(info["nb_frames"] == "125")
+        #expect(try Media.streams(mp4, cancel: CancelToken()) == ["video"])
+        #expect(!(FileManager.default.fileExists(atPath: job.workDir + "/card.png")), "image mode draws no card")
 
         // Same inputs, same bytes.
         job.workDir = folder + "/again"
         try FileManager.default.createDirectory(atPath: job.workDir, withIntermediateDirectories: true)
-        let again = try XCTUnwrap(try CardVideo().run(job).files.values.first)
-        XCTAssertEqual(SHA256.hex(fileAt: mp4), SHA256.hex(fileAt: again))
+        let again = try #require(try CardVideo().run(job).files.values.first)
+        #expect(SHA256.hex(fileAt: mp4) == SHA256.hex(fileAt: again))
     }
 
-    func testMotionPromptPicksTheMove() {
-        XCTAssertEqual(CameraMove.named(in: "Slow push-in on the map"), .zoomIn)
-        XCTAssertEqual(CameraMove.named(in: "pull back to reveal, then pan left"), .zoomOut)
-        XCTAssertEqual(CameraMove.named(in: "PAN RIGHT over the hills"), .panRight)
-        XCTAssertNil(CameraMove.named(in: "the harbour at dawn"))
-        XCTAssertEqual(CameraMove.chosen(by: "the harbour at dawn"), CameraMove.chosen(by: "the harbour at dawn"))
+    @Test func motionPromptPicksTheMove() {
+        #expect(CameraMove.named(in: "Slow push-in on the map") == .zoomIn)
+        #expect(CameraMove.named(in: "pull back to reveal, then pan left") == .zoomOut)
+        #expect(CameraMove.named(in: "PAN RIGHT over the hills") == .panRight)
+        #expect(CameraMove.named(in: "the harbour at dawn") == nil)
+        #expect(CameraMove.chosen(by: "the harbour at dawn") == CameraMove.chosen(by: "the harbour at dawn"))
     }
 
     // MARK: helpers
@@ -269,7 +270,7 @@ final class CardTests: XCTestCase {
         let work = folder + "/" + subfolder
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let promptFile = work + "-prompt.txt"
-        XCTAssertTrue(FileManager.default.createFile(atPath: promptFile, contents: Data(prompt.utf8)))
+        #expect(FileManager.default.createFile(atPath: promptFile, contents: Data(prompt.utf8)))
         let output: ArtifactType = kind == .video ? .video : .image
         let step = Step(id: StepID(output.rawValue, [3, 2]), kind: kind, provider: ProviderRef(family: "local", model: "card"),
                         inputs: [], outputs: [Step.Output(artifact: ArtifactRef(output.rawValue, [3, 2]), type: output)], options: options)
@@ -286,16 +287,16 @@ final class CardTests: XCTestCase {
     func renderCard(prompt: String, width: Int, height: Int, subfolder: String = "work", options: [String: Value] = [:]) throws -> String {
         let job = try makeJob(kind: .image, prompt: prompt, width: width, height: height, subfolder: subfolder, options: options)
         let produced = try CardImage().run(job)
-        let png = try XCTUnwrap(produced.files[ArtifactRef("image", [3, 2])])
-        XCTAssertEqual(png, job.workDir + "/image-3-2.png")
+        let png = try #require(produced.files[ArtifactRef("image", [3, 2])])
+        #expect(png == job.workDir + "/image-3-2.png")
         return png
     }
 
     /// Width and height from a PNG's IHDR chunk (bytes 16–23, big-endian).
     func pngSize(_ path: String) throws -> (width: Int, height: Int) {
         let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)).prefix(24))
-        XCTAssertEqual(data.count, 24)
-        XCTAssertEqual(Array(data[12..<16]), Array("IHDR".utf8))
+        #expect(data.count == 24)
+        #expect(Array(data[12..<16]) == Array("IHDR".utf8))
         func be32(_ o: Int) -> Int { data[o..<o + 4].reduce(0) { $0 << 8 | Int($1) } }
         return (be32(16), be32(20))
     }
