@@ -56,6 +56,29 @@ extension VidfileChecker {
             checkLiteralIndices(p, recipe: recipe, sizes: sizes)
         }
         checkOverridesRun(recipe: recipe, evaluator: evaluator, overrides: overrides)
+        checkSpokenLength(recipe: recipe, overrides: overrides)
+    }
+
+    /// Words a voice speaks per minute, for estimates before any audio exists.
+    static let wordsPerMinute = 165.0
+
+    /// A narration written into the vidfile that would take more than twice its scene to say is
+    /// a mistake (a paragraph pasted into one segment): refused at its line, with the time it needs.
+    private mutating func checkSpokenLength(recipe: Recipe, overrides: [ArtifactOverride]) {
+        for o in overrides {
+            guard case .text(let text) = o.content,
+                  recipe.producers.contains(where: { $0.kind == .tts && $0.inputs.contains { $0.parameter == "text" && $0.source.name == o.artifact } })
+            else { continue }
+            let scene = recipe.producers.first { $0.kind == .render && !$0.loop.isEmpty && $0.inputs.contains { $0.source.name == o.artifact } }
+            let length = scene?.options["length"]?.value.duration?.seconds ?? 10
+            let words = text.split(whereSeparator: { $0.isWhitespace }).count
+            let seconds = Double(words) / Self.wordsPerMinute * 60
+            guard seconds > 2 * length else { continue }
+            let place = o.index.first.map { "segment \($0)'s " } ?? ""
+            let fits = Int(2 * length * Self.wordsPerMinute / 60)
+            diags.error("\(place)'\(o.artifact)' is \(words) words, about \(Int(seconds.rounded())) s spoken at \(Int(Self.wordsPerMinute)) words a minute; its scene is \(Int(length)) s",
+                        at: o.span, help: "shorten it to about \(fits) words or fewer, or spread it over more segments")
+        }
     }
 
     private mutating func check(_ need: ProducerContract.Need, producer p: ProducerDecl, provider: ProviderRef, recipe: Recipe) {
