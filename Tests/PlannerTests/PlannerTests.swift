@@ -96,12 +96,51 @@ struct FingerprintTests {
         #expect(fa.statuses[StepID("narration", [3])]?.fingerprint?.count == 64)
     }
 
-    @Test func secretsNeverEnterADescription() {
+    /// Provider keys reach vidmake where providers read them: the environment and the `.env`
+    /// beside the vidfile. None of them gets into a step's description (so not into a
+    /// fingerprint), nor into what `plan --json`, `explain` and `emit` print or write; the
+    /// vidfile's own text beside them (the inquiry) does, which shows the texts searched are the
+    /// ones a leaked key would be in.
+    @Test func secretsNeverEnterADescription() throws {
         let p = ExampleProject()
         p.edit("  script:    { provider: local/article }", "  script:    { provider: openai/gpt-4o-mini }")
-        let r = Checker(environment: ["OPENAI_API_KEY": "sk-secret-123"]).check(path: p.vidfile)
-        let (g, _) = Planner().plan(r.project!)
-        for s in g!.steps { #expect(!s.canonicalDescription.contains("sk-secret")) }
+        let neighbour = "neighbour-7f3a"
+        p.edit("inquiry: Tell me about the American Civil War", "inquiry: Tell me about the American Civil War \(neighbour)")
+        let keys = ["OPENAI_API_KEY": "sk-secret-123", "REPLICATE_API_TOKEN": "r8_secret-456", "ELEVENLABS_API_KEY": "el-secret-789"]
+        let env = Dictionary(uniqueKeysWithValues: keys.map { ($0.key, $0.value) })
+        try keys.map { "\($0.key)=\($0.value)-dotenv" }.joined(separator: "\n")
+            .write(toFile: p.dir + "/.env", atomically: true, encoding: .utf8)
+        let secrets = keys.values.flatMap { [$0, $0 + "-dotenv"] } + ["secret-"]
+
+        let r = Checker(environment: env).check(path: p.vidfile)
+        let project = try #require(r.project, "\(r.diagnostics.all.map(\.message))")
+        let g = try #require(Planner().plan(project).0)
+        let script = try #require(g.steps.first { $0.id == StepID("script") })
+        #expect(script.provider.family == "openai")
+        #expect(script.canonicalDescription.contains(neighbour), "the control: the vidfile's text is described")
+        for s in g.steps {
+            for secret in secrets { #expect(!s.canonicalDescription.contains(secret), "\(s.id) describes \(secret)") }
+        }
+
+        // The binary, with the keys in its environment and in .env.
+        let out = NSTemporaryDirectory() + "vidmake-emit-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let runs = [
+            try CLITests.run(["plan", "--json", p.vidfile], env: env),
+            try CLITests.run(["explain", p.vidfile, "script"], env: env),
+            try CLITests.run(["emit", "--ninja", "-C", out, p.vidfile], env: env),
+            try CLITests.run(["emit", "--json", "-o", out + "/plan.json", "-C", out, p.vidfile], env: env),
+        ]
+        var texts = runs.map { $0.out + $0.err }
+        for run in runs { #expect(run.status == 0, "\(run.err)") }
+        let files = FileManager.default.enumerator(atPath: out)?.allObjects as? [String] ?? []
+        for f in files { if let d = FileManager.default.contents(atPath: out + "/" + f) { texts.append(String(decoding: d, as: UTF8.self)) } }
+        #expect(files.count > 2, "emit wrote its files: \(files)")
+        #expect(texts[1].contains(neighbour), "the control: explain shows the described inquiry")
+        #expect(texts.dropFirst(4).contains { $0.contains(neighbour) }, "the control: the emitted specs carry the inquiry")
+        for (i, text) in texts.enumerated() {
+            for secret in secrets { #expect(!text.contains(secret), "output \(i) holds \(secret)") }
+        }
     }
 }
 

@@ -3,8 +3,8 @@ import Testing
 @testable import RecipeParser
 
 /// No input may crash the checker, hang it or make it eat memory: mutations of every file in the
-/// corpus, random bytes, and known pathological YAML. Each check must finish within a second
-/// (a bound against hangs, not a speed target: typical checks take a millisecond).
+/// corpus, random bytes, and known pathological YAML. Every diagnostic it gives is located.
+/// (No time is asserted: a hang shows as a run that does not finish; speed is `make bench`'s.)
 struct RobustnessTests {
     /// A small deterministic generator, so a failure reproduces.
     struct SplitMix: RandomNumberGenerator {
@@ -29,15 +29,63 @@ struct RobustnessTests {
     }
 
     /// Checks bytes as a vidfile in a folder that has the example's files, so includes resolve.
-    func checkWithinBound(_ bytes: [UInt8], in dir: TempDir, label: String) {
+    /// Whatever happened, the checker returned (no crash, no hang: a hang stops the run, it needs
+    /// no clock here) and every diagnostic is located: rendered as the CLI prints it, its first
+    /// line is `file:line:column: error: message` (or `warning:`), at a line of a file the check
+    /// read, lines counted as YAML counts them (or just past the last: libyaml puts an error at
+    /// the end of the file there). A
+    /// diagnostic about the whole file (one too large to read) has no line; it must name the file.
+    /// `mustFail`: the input is not a vidfile, and the check says so with an error.
+    func checkIsLocated(_ bytes: [UInt8], in dir: TempDir, label: String, mustFail: Bool = false) {
         let path = dir.write("case.vid.yaml", bytes: bytes)
-        let start = ContinuousClock.now
-        let result = Checker(environment: [:]).check(path: path)
-        let elapsed = ContinuousClock.now - start
-        // A hang guard, not a speed test (make bench measures speed): generous for a loaded CI machine.
-        #expect(elapsed < .seconds(10), "\(label) took \(elapsed)")
-        // Whatever happened, every diagnostic is located or explains itself.
-        for d in result.diagnostics.all { #expect(!d.message.isEmpty) }
+        let sources = SourceManager()
+        let result = Checker(sources: sources, environment: [:]).check(path: path)
+        let renderer = DiagnosticRenderer(sources: sources, colour: false)
+        for d in result.diagnostics.all {
+            let shown = renderer.render(d)
+            let first = String(shown.prefix { $0 != "\n" })
+            guard let m = first.wholeMatch(of: /(.+):([1-9][0-9]*):([1-9][0-9]*): (error|warning): (.+)/) else {
+                #expect(d.span == nil && first.hasPrefix("vidmake: error: ") && d.message.contains(path),
+                        "\(label): neither located nor naming the file: \(shown)")
+                continue
+            }
+            let (file, line) = (String(m.1), Int(m.2)!)
+            let read = sources.file(file)
+            #expect(read != nil, "\(label): located in a file the check did not read: \(first)")
+            if let read {
+                let lines = Self.yamlLineCount(read.text)
+                #expect(line <= lines + 1, "\(label): line \(line) is past the end of \(file) (\(lines) lines): \(first)")
+            }
+        }
+        if mustFail { #expect(result.diagnostics.hasErrors, "\(label): no error for an input that is no vidfile") }
+    }
+
+    /// Lines as YAML (and libyaml) count them: LF, CR and CRLF each end one.
+    static func yamlLineCount(_ text: String) -> Int {
+        var lines = 1, afterCR = false
+        for b in text.utf8 {
+            if b == 0x0A { if !afterCR { lines += 1 } } else if b == 0x0D { lines += 1 }
+            afterCR = b == 0x0D
+        }
+        return text.utf8.last == 0x0A || text.utf8.last == 0x0D ? lines - 1 : lines
+    }
+
+    /// Found by the check above: libyaml (which locates YAML errors) ends a line at a lone CR,
+    /// SourceFile (which quotes the line under the message) does not, so past a lone CR the
+    /// diagnostic quotes another line, or none. Known, not yet fixed in Sources/; when it is,
+    /// this test fails and the `withKnownIssue` should go.
+    @Test func aLoneCarriageReturnEndsALineForTheQuoteToo() throws {
+        let dir = TempDir()
+        let path = dir.write("cr.vid.yaml", "vidmake: 1\rinclude: documentary\rinputs: {inquiry: x\n")
+        let sources = SourceManager()
+        let result = Checker(sources: sources, environment: [:]).check(path: path)
+        let d = try #require(result.diagnostics.all.first { $0.severity == .error })
+        let span = try #require(d.span)
+        #expect(span.start.line >= 3, "libyaml counts the CRs: \(span.start)")
+        withKnownIssue("SourceFile does not end a line at a lone CR") {
+            let file = try #require(sources.file(span.start.file))
+            #expect(file.lineCount >= span.start.line, "the quoted file has the diagnostic's line")
+        }
     }
 
     func exampleFolder() -> TempDir {
@@ -67,7 +115,7 @@ struct RobustnessTests {
                         b.insert(contentsOf: b[i...j], at: j)
                     }
                 }
-                checkWithinBound(b, in: dir, label: "seed \(n) round \(round)")
+                checkIsLocated(b, in: dir, label: "seed \(n) round \(round)")
             }
         }
     }
@@ -78,7 +126,7 @@ struct RobustnessTests {
         for round in 0..<200 {
             let n = Int.random(in: 0...2048, using: &rng)
             let b = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            checkWithinBound(b, in: dir, label: "random \(round)")
+            checkIsLocated(b, in: dir, label: "random \(round)", mustFail: true)
         }
     }
 
@@ -99,7 +147,7 @@ struct RobustnessTests {
             ("deep expression", Array("vidmake: 1\nrecipe: r\ndimensions:\n  segment: \(String(repeating: "(", count: 5000))1\(String(repeating: ")", count: 5000))\nproducers: {}\n".utf8)),
             ("many nots", Array("vidmake: 1\nrecipe: r\ninputs: {b: bool}\nproducers:\n  p: {kind: llm, provider: local/template, when: \(String(repeating: "not ", count: 20000))b, outputs: {t: text}}\n".utf8)),
         ]
-        for (label, bytes) in cases { checkWithinBound(bytes, in: dir, label: label) }
+        for (label, bytes) in cases { checkIsLocated(bytes, in: dir, label: label, mustFail: true) }
     }
 
     @Test func oversizedFileIsRefusedWithAClearMessage() {
