@@ -137,21 +137,19 @@ struct BuildTests {
         #expect(try p.lastRevision()["pinned"] as? [String] == ["music"])
     }
 
-    @Test func failureIsReportedAndKeepGoingBuildsTheRest() throws {
+    /// A voice espeak-ng does not have is refused by check at the line that names it, before any
+    /// step runs (it used to fail narration[4] mid-build); with the voice fixed, the build runs.
+    @Test func anUnknownVoiceIsRefusedBeforeAnythingRuns() throws {
         let p = Scratch.storyboard()
         try p.edit("segments:\n", "segments:\n  4:\n    voice: xx-nowhere\n")
-        let r = try p.vidmake(["build", p.vidfile])
+        let r = try p.vidmake(["build", "-k", p.vidfile])
         #expect(r.status == 1)
-        #expect(r.err.contains("error: narration[4] (local/espeak) failed: espeak-ng has no voice 'xx-nowhere'"), "\(r.err)")
+        #expect(r.err.contains("story.vid.yaml:8:12: error: espeak-ng has no voice 'xx-nowhere' (producer 'narration' speaks with local/espeak)"), "\(r.err)")
         #expect(r.err.contains("help: list the voices with: espeak-ng --voices"))
-        let k = try p.vidmake(["build", "-k", p.vidfile])
-        #expect(k.status == 1)
-        // Everything else is built; only the failed step is left.
-        let status = try p.vidmake(["status", p.vidfile])
-        #expect(status.out.contains("1 of 11 steps out of date"), "\(status.out)")
+        #expect(p.records().isEmpty)
         try p.edit("voice: xx-nowhere", "voice: en-gb")
         try p.build()
-        #expect(try p.executed() == ["narration[4]"])
+        #expect(!p.records().isEmpty)
     }
 
     @Test func aSecondBuildOfTheSameVidfileIsRefused() throws {
