@@ -151,10 +151,9 @@ struct ServerTests {
             let silent = try RawConnection(port: server.port)
             #expect(server.liveThreads >= 2)
 
-            let started = Date()
+            // stop() returning at all is the claim (a thread it waited for would hang it); no clock is read.
             server.stop()
-            #expect(Date().timeIntervalSince(started) < 1, "round \(round)")
-            #expect(server.liveThreads == 0)
+            #expect(server.liveThreads == 0, "round \(round)")
             #expect(idle.readToEnd() == "")
             #expect(silent.readToEnd() == "")
             #expect(throws: (any Error).self) { _ = try RawConnection(port: server.port) }
@@ -175,9 +174,8 @@ struct ServerTests {
         while server.stats().requests.count < 2 && Date().timeIntervalSince(started) < 10 { Thread.sleep(forTimeInterval: 0.02) }
         #expect(server.stats().requests == ["chat": 1, "predictionCreate": 1])
 
-        let stopping = Date()
+        // Abandoned, not finished: a reply after the 30 s delay would be exit 0 and status 200.
         server.stop()
-        #expect(Date().timeIntervalSince(stopping) < 1.5)
         #expect(server.liveThreads == 0)
         #expect(Curl.finish(slow, folder: folder, started: started).exitCode == 52)
         #expect(Curl.finish(blocked, folder: waiting, started: started).exitCode == 52)
@@ -234,10 +232,8 @@ struct ServerTests {
         #expect(stats.requests["chat"] == 2)
         #expect(stats.statuses == [503: 1, 200: 1])
 
-        let stopping = Date()
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
-        #expect(Date().timeIntervalSince(stopping) < 2)
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
     }

@@ -73,10 +73,9 @@ struct HTTPClientTests {
         server.inject(.chat, [.slow(5)])
         var req = try chat()
         req.timeout = 1
-        let clock = Date()
+        // The fake replies after 5 s: a client that did not give up would succeed, not time out.
         let slow = try #require(failure(req))
         #expect(slow.kind == .timeout && slow.transient, "\(slow)")
-        #expect(Date().timeIntervalSince(clock) < 3)
 
         // curl judges the speed over the last few seconds: a stall shows after those.
         server.inject(.chat, [.stall(20)])
@@ -115,8 +114,8 @@ struct HTTPClientTests {
         server.inject(.chat, [.slow(10)])
         let start = Date()
         let cancelled = try #require(failure(try chat(), isCancelled: { Date().timeIntervalSince(start) > 0.3 }))
+        // The fake replies after 10 s: a transfer that ignored the cancel would succeed instead.
         #expect(cancelled.kind == .cancelled, "\(cancelled)")
-        #expect(Date().timeIntervalSince(start) < 1.5)
     }
 
     @Test func redirectsAreFollowedOnlyWhenAskedAndCarryNoCredentials() throws {
