@@ -42,6 +42,20 @@ public enum CrashPoint: String, Sendable {
         }
     }
 
+    private static let section = NSLock()
+
+    /// Runs `body` (a record's append) and then reaches `point` as one step while crash testing,
+    /// so no other worker's record lands between the n-th append and the kill: `commit:n` leaves
+    /// exactly n records. Outside tests it only calls `body`.
+    public static func atomically<T, E: Error>(then point: CrashPoint, _ body: () throws(E) -> T) throws(E) -> T {
+        guard target != nil else { return try body() }
+        section.lock()
+        defer { section.unlock() }
+        let result = try body()
+        reach(point)
+        return result
+    }
+
     /// At `torn:n`, appends the first half of the line to the log and dies there.
     public static func tear(_ line: Data, into path: String) {
         guard let (p, n) = target, p == .tornRecord, counter.bump(.tornRecord) == n else { return }

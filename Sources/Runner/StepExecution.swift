@@ -86,8 +86,7 @@ public enum StepExecution {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             if let line = try? encoder.encode(r), let log = (store as? FileStateStore)?.recordsPath { CrashPoint.tear(line, into: log) }
         }
-        do { try store.append(r) } catch { throw ProducerError("cannot record \(step.id): \(error)") }
-        CrashPoint.reach(.afterRecord)
+        do { try CrashPoint.atomically(then: .afterRecord) { try store.append(r) } } catch { throw ProducerError("cannot record \(step.id): \(error)") }
         return (hashes, extras(of: r))
     }
 

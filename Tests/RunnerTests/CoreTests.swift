@@ -78,7 +78,7 @@ struct CoreTests {
         let generatedImage = try #require(Self.sha(image))
         let words = "Written by hand: the second segment says this now."
         try words.write(toFile: narration, atomically: true, encoding: .utf8)
-        let red = try Tool.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=1920x1080", "-frames:v", "1", "-y", image])
+        let red = try Tool.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=640x360", "-frames:v", "1", "-y", image])
         #expect(red.status == 0, "\(red.err)")
         let redSha = try #require(Self.sha(image))
 
