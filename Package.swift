@@ -21,11 +21,16 @@ let package = Package(
         .target(name: "Emitters", dependencies: ["Planner", "RecipeParser"], exclude: ["README.md"]),
         .executableTarget(name: "vidmake", dependencies: ["RecipeParser", "Planner", "Producers", "BuildState", "Runner", "Emitters"], exclude: ["README.md"]),
 
-        .testTarget(name: "RecipeParserTests", dependencies: ["RecipeParser"]),
-        .testTarget(name: "PlannerTests", dependencies: ["Planner", "BuildState", "Emitters", "RecipeParser"]),
+        // One test target per module; TestSupport holds what several share (the source tree's
+        // paths, a scratch copy of a project run with the real binary, the example built once).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "RecipeParserTests", dependencies: ["RecipeParser", "TestSupport"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "BuildState", "RecipeParser", "TestSupport"]),
         .testTarget(name: "ProducersTests", dependencies: ["Producers", "Planner", "RecipeParser"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "FakeProviders"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "BuildState", "Producers", "Planner", "RecipeParser", "FakeProviders"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "BuildState", "Producers", "Planner", "RecipeParser", "FakeProviders", "TestSupport"]),
+        .testTarget(name: "EmittersTests", dependencies: ["Emitters", "TestSupport"]),
+        .testTarget(name: "vidmakeTests", dependencies: ["TestSupport"]),
         .testTarget(name: "BuildStateTests", dependencies: ["BuildState", "Planner", "RecipeParser", "Producers"]),
 
         // A loopback stand-in for OpenAI, Replicate, ElevenLabs and Ollama that speaks their real

@@ -1,5 +1,6 @@
 import BuildState
 import Foundation
+import TestSupport
 import Testing
 @testable import Planner
 import RecipeParser
@@ -126,10 +127,10 @@ struct FingerprintTests {
         let out = NSTemporaryDirectory() + "vidmake-emit-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: out) }
         let runs = [
-            try CLITests.run(["plan", "--json", p.vidfile], env: env),
-            try CLITests.run(["explain", p.vidfile, "script"], env: env),
-            try CLITests.run(["emit", "--ninja", "-C", out, p.vidfile], env: env),
-            try CLITests.run(["emit", "--json", "-o", out + "/plan.json", "-C", out, p.vidfile], env: env),
+            try Tool.vidmake(["plan", "--json", p.vidfile], env: env),
+            try Tool.vidmake(["explain", p.vidfile, "script"], env: env),
+            try Tool.vidmake(["emit", "--ninja", "-C", out, p.vidfile], env: env),
+            try Tool.vidmake(["emit", "--json", "-o", out + "/plan.json", "-C", out, p.vidfile], env: env),
         ]
         var texts = runs.map { $0.out + $0.err }
         for run in runs { #expect(run.status == 0, "\(run.err)") }

@@ -2,17 +2,7 @@ import BuildState
 import Foundation
 @testable import Planner
 import RecipeParser
-
-enum Repo {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let example = root + "/examples/civilwar"
-
-    /// The built vidmake binary: $VIDMAKE_BIN (set by `make test`), else the debug build.
-    static var binary: String {
-        if let b = ProcessInfo.processInfo.environment["VIDMAKE_BIN"], FileManager.default.isExecutableFile(atPath: b) { return b }
-        return root + "/.build/debug/vidmake"
-    }
-}
+import TestSupport
 
 /// A copy of the civil war example in a scratch folder, so tests can edit the vidfile.
 final class ExampleProject {

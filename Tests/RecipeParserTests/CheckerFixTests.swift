@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RecipeParser
+import TestSupport
 
 /// Behaviour the invalid corpus cannot show, because the files involved are valid.
 struct CheckerFixTests {

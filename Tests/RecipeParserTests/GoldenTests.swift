@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RecipeParser
+import TestSupport
 
 /// The corpus of invalid vidfiles and recipes in Tests/Fixtures/invalid: each `NAME.yaml` (or
 /// `NAME.vid.yaml`, `NAME.recipe.yaml`) has `NAME.expected` beside it, holding the diagnostics the

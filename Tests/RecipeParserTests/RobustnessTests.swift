@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RecipeParser
+import TestSupport
 
 /// No input may crash the checker, hang it or make it eat memory: mutations of every file in the
 /// corpus, random bytes, and known pathological YAML. Every diagnostic it gives is located.

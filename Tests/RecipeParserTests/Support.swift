@@ -1,13 +1,6 @@
 import Foundation
 @testable import RecipeParser
-
-/// Paths of the source tree, found from this file, so tests run from any working directory.
-enum Repo {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let fixtures = root + "/Tests/Fixtures"
-    static let examples = root + "/examples"
-    static let recipes = root + "/recipes"
-}
+import TestSupport
 
 /// Checks a file in process and renders its diagnostics as golden lines: the first line of each
 /// diagnostic with paths relative to `base` (or the repository), and its help line.

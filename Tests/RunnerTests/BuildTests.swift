@@ -1,6 +1,7 @@
 import BuildState
 import Foundation
 import Testing
+import TestSupport
 
 /// `vidmake build` on the small storyboard fixture (template text, espeak-ng speech, cards,
 /// synthesized music): the real binary, real espeak-ng and ffmpeg.

@@ -6,6 +6,7 @@ import Producers
 import RecipeParser
 import Runner
 import Testing
+import TestSupport
 
 /// The promises of "a core you can trust", on the civil war example as a user has it: the cache
 /// is by content (a copy, a rename, a draft of a vidfile pay only for what differs), and an edit

@@ -1,6 +1,7 @@
 import BuildState
 import Foundation
 import Testing
+import TestSupport
 
 /// A blob whose bytes no longer match its hash is never trusted: not copied out, not handed to a
 /// producer, not taken for a person's edit. It is set aside, reported once, and its step rebuilt.

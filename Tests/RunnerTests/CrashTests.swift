@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A build killed with SIGKILL at exact instants — after n finished steps, between a step's
 /// blobs and its record, halfway through writing a record, in the middle of a producer's work —

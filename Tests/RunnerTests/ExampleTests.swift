@@ -1,6 +1,7 @@
 import BuildState
 import Foundation
 import Testing
+import TestSupport
 
 /// The civil war example, built offline with the shipped recipe: the edits the issue names.
 @Suite(.serialized)

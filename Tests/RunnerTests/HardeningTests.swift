@@ -2,6 +2,7 @@ import BuildState
 import Foundation
 import Producers
 import Testing
+import TestSupport
 
 /// What a killed build leaves behind, and what its children inherit.
 @Suite(.serialized)
@@ -144,7 +145,7 @@ struct HardeningTests {
         let article = s.dir + "/article.md"
         #expect(unlink(article) == 0)
         #expect(symlink("/proc/self/environ", article) == 0)
-        let r = try EmitTests.run(s, ["env", "OPENAI_API_KEY=\(key)", "ninja"])
+        let r = try s.run(["env", "OPENAI_API_KEY=\(key)", "ninja"])
         #expect(r.status != 0, "\(r.out)")
         #expect(r.out.contains("leads outside the project folder"), "\(r.out)")
         #expect(Self.files(under: s.dir, containing: key).isEmpty, "\(Self.files(under: s.dir, containing: key))")

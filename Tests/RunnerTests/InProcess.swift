@@ -5,6 +5,7 @@ import Producers
 import RecipeParser
 import Runner
 import Testing
+import TestSupport
 
 /// `vidmake build` in the test's own process, through the same use case the CLI calls
 /// (`Runner.Build`), so a test can inject what a process cannot be handed: a clock.

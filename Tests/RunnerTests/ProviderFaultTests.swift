@@ -4,6 +4,7 @@ import Producers
 import Runner
 import Foundation
 import Testing
+import TestSupport
 
 /// Every fault a provider can throw at a build ends in a correct result or a clear error:
 /// transient ones are retried (honouring Retry-After), permanent ones fail at once with the
@@ -28,6 +29,7 @@ struct ProviderFaultTests {
             \(extra)
             render:
               quality: draft
+              size: 640x360
             """
         try vidfile.write(toFile: src + "/sky.vid.yaml", atomically: true, encoding: .utf8)
         return Scratch(src, vidfile: "sky.vid.yaml")

@@ -2,17 +2,21 @@ import FakeProviders
 import BuildState
 import Foundation
 import Testing
+import TestSupport
 
 /// Remote providers end to end: the real binary, its real libcurl client and producers, against
 /// a fake server on loopback that speaks the OpenAI, Replicate and ElevenLabs APIs and injects
 /// their faults. Every test also checks that no key reached any file vidmake wrote, or its output.
 @Suite(.serialized)
 struct ProviderTests {
-    /// An example copied to a scratch folder, made small (20 s, draft) so that its render is quick.
+    /// An example copied to a scratch folder, made small (20 s, a 640x360 draft: 320x180) so that
+    /// its render is quick.
     static func example(_ folder: String, _ vidfile: String, server: FakeProviders) throws -> Scratch {
         let s = Scratch(Repo.root + "/examples/" + folder, vidfile: vidfile)
         try s.edit("duration: 60s", "duration: 20s")
-        try s.edit("render:\n", "render:\n  quality: draft\n")
+        let text = try String(contentsOfFile: s.vidfile, encoding: .utf8)
+        if text.contains("  size: 1920x1080\n") { try s.edit("  size: 1920x1080\n", "") }
+        try s.edit("render:\n", "render:\n  quality: draft\n  size: 640x360\n")
         return s
     }
 
@@ -76,7 +80,7 @@ struct ProviderTests {
         defer { server.stop() }
         let s = try Self.example("openai", "moonlanding.vid.yaml", server: server)
         let first = try s.build([], env: Self.env(server))
-        #expect(try Self.probe(s.out + "/moonlanding.mp4").contains("video,960,540"))
+        #expect(try Self.probe(s.out + "/moonlanding.mp4").contains("video,320,180"))
         let st = server.stats()
         #expect(st.requests["chat"] == 2)           // the script and the music prompt
         #expect(st.requests["speech"] == 2)         // a narration per segment
@@ -144,7 +148,7 @@ struct ProviderTests {
         // 20 s is two segments: make the second the image-to-video one.
         try s.edit("  5:\n    use_video: true\n    clip_from: image", "  1:\n    use_video: true\n    clip_from: image")
         let run = try s.build([], env: Self.env(server))
-        #expect(try Self.probe(s.out + "/coralreef.mp4").contains("video,960,540"))
+        #expect(try Self.probe(s.out + "/coralreef.mp4").contains("video,320,180"))
         let st = server.stats()
         // Segment 1: a still, animated by Kling; segment 2: a MiniMax clip; and the music.
         #expect(st.replicatePredictions["black-forest-labs/flux-schnell"] == 1)
@@ -162,7 +166,7 @@ struct ProviderTests {
         defer { server.stop() }
         let s = try Self.example("elevenlabs", "greatfire.vid.yaml", server: server)
         let run = try s.build([], env: Self.env(server))
-        #expect(try Self.probe(s.out + "/greatfire.mp4").contains("video,960,540"))
+        #expect(try Self.probe(s.out + "/greatfire.mp4").contains("video,320,180"))
         let st = server.stats()
         #expect(st.requests["elevenlabs"] == 2)
         let calls = try Self.ledger(s)

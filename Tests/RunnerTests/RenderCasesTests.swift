@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The render's cases on small real projects: the civil war example cut down to two segments of
 /// one still each, built with the real binary, espeak-ng and ffmpeg, and checked with ffprobe,
@@ -70,8 +71,8 @@ struct RenderCasesTests {
     /// draft rounded down to even sides), yuv420p, with the index (`moov`) before the media data.
     /// A low frame rate keeps the big frames quick.
     @Test(arguments: [
-        ("size: 1080x1920", 1080, 1920),
-        ("size: 1080x1080", 1080, 1080),
+        ("size: 540x960", 540, 960),
+        ("size: 720x720", 720, 720),
         ("size: 1002x778\n  quality: draft", 500, 388),   // 501x389 halved, made even
     ])
     func sizesRenderEvenYUV420WithFastStart(_ setting: String, _ width: Int, _ height: Int) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The render: the civil war example built to a video with real espeak-ng and ffmpeg, and
 /// checked with ffprobe, ebur128 and silencedetect.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Builds are byte-identical: the civil war example, built from scratch three ways in two folders
 /// (`vidmake build`, `emit --ninja` + `ninja`, `emit --sh` + `sh build.sh`), and its render run

@@ -1,28 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The real binary, run as a user runs it: exit codes, output, diagnostics.
 struct CLITests {
-    struct Run { var status: Int32; var out: String; var err: String }
-
     static func run(_ args: [String], cwd: String? = nil, env: [String: String] = [:]) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Repo.binary)
-        p.arguments = args
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        var e = ProcessInfo.processInfo.environment
-        e["NO_COLOR"] = "1"
-        for (k, v) in env { e[k] = v }
-        p.environment = e
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Read both pipes before waiting, so a large output cannot block the child.
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let r = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: r, as: UTF8.self))
+        try Tool.vidmake(args, cwd: cwd, env: env)
     }
 
     @Test func versionAndHelp() throws {
