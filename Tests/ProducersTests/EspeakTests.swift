@@ -218,6 +218,17 @@ import Testing
         #expect(message { _ = try self.speak("Hi.", pitch: 100) }.contains("outside espeak-ng's 0–99"))
     }
 
+    /// 100 KB of narration (an llm's runaway reply) is refused before espeak-ng makes hours of
+    /// audio; the longest allowed is still spoken.
+    @Test func aRunawayNarrationIsRefusedBeforeSpeaking() throws {
+        let runaway = String(repeating: "the river ran on ", count: 6_000)
+        #expect(runaway.utf8.count > 100_000)
+        let refused = message { _ = try self.speak(runaway) }
+        #expect(refused.contains("the narration is 24000 words, about 145 minutes of speech; a segment's narration over 3000 words is not spoken"), "\(refused)")
+        let longest = String(repeating: "word ", count: EspeakSpeech.maximumWords)
+        #expect(try speak(longest).times.words.count == EspeakSpeech.maximumWords)
+    }
+
     @Test func cancelledJobStopsBeforeSpeaking() throws {
         for engine in [EspeakSpeech.Engine.automatic, .cli] {
             let token = CancelToken()

@@ -46,11 +46,21 @@ public struct EspeakSpeech: Producer {
         var words: [TimedWord]
     }
 
+    /// The longest narration spoken for one segment: about 18 minutes at 165 words a minute.
+    public static let maximumWords = 3_000
+
     public func run(_ job: Job) throws(ProducerError) -> Produced {
         guard let out = job.step.outputs.first else { throw ProducerError("\(job.step.id) has no output") }
         guard let text = try job.text("text")?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
             throw ProducerError("\(job.step.id): the narration to speak is empty",
                                 help: "give the segment some narration (an override, or a script producer that writes it)")
+        }
+        // A narration an llm wrote can be any length, and espeak-ng speaks all of it: 100 KB of
+        // text is a three-hour, 465 MB WAV. No segment's narration is that long on purpose.
+        let words = text.split(whereSeparator: \.isWhitespace).count
+        if words > Self.maximumWords {
+            throw ProducerError("\(job.step.id): the narration is \(words) words, about \(words / 165) minutes of speech; a segment's narration over \(Self.maximumWords) words is not spoken",
+                                help: "shorten it, or give the video more segments (the script producer wrote it: see its prompt, or override the segment's narration)")
         }
         var voice = try job.text("voice") ?? ""
         if voice.isEmpty { voice = try job.text("language") ?? "en-us" }
